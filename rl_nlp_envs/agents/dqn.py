@@ -1,0 +1,298 @@
+"""Deep Q-learning for Snake: the seed's ``QNetwork`` / ``DQNAgent`` grown into a real DQN.
+
+Replay buffer, target network, linear epsilon schedule, Double DQN targets, Huber loss,
+action masking (the illegal reversal is never chosen nor bootstrapped from), batched
+experience from ``gymnasium.make_vec`` and checkpoints in safetensors. Needs the ``train``
+extra (torch). The training loop reads top to bottom, CleanRL style.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from rl_nlp_envs._imports import require
+from rl_nlp_envs.agents.base import Agent
+from rl_nlp_envs.agents.progress import Progress
+
+
+def _torch() -> Any:
+    return require("torch", "train", "the DQN agent")
+
+
+def build_q_network(obs_shape: tuple[int, ...], n_actions: int, hidden: int = 256) -> Any:
+    """An MLP for vector observations, a small CNN for (C, H, W) boards."""
+    nn = _torch().nn
+    if len(obs_shape) == 1:
+        return nn.Sequential(
+            nn.Linear(obs_shape[0], hidden), nn.ReLU(),
+            nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(hidden, n_actions),
+        )  # fmt: skip
+    channels, height, width = obs_shape
+    return nn.Sequential(
+        nn.Conv2d(channels, 32, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(32 * height * width, hidden), nn.ReLU(),
+        nn.Linear(hidden, n_actions),
+    )  # fmt: skip
+
+
+class ReplayBuffer:
+    """A ring buffer of transitions stored as numpy arrays."""
+
+    def __init__(self, capacity: int, obs_shape: tuple[int, ...], n_actions: int) -> None:
+        self.capacity = capacity
+        self.obs = np.zeros((capacity, *obs_shape), dtype=np.uint8)
+        self.next_obs = np.zeros((capacity, *obs_shape), dtype=np.uint8)
+        self.actions = np.zeros(capacity, dtype=np.int64)
+        self.rewards = np.zeros(capacity, dtype=np.float32)
+        self.dones = np.zeros(capacity, dtype=np.float32)
+        self.next_masks = np.ones((capacity, n_actions), dtype=bool)
+        self.pos = 0
+        self.size = 0
+
+    def add(self, obs, actions, rewards, next_obs, dones, next_masks) -> None:
+        """Append a batch of transitions."""
+        n = len(actions)
+        idx = (self.pos + np.arange(n)) % self.capacity
+        self.obs[idx] = obs
+        self.next_obs[idx] = next_obs
+        self.actions[idx] = actions
+        self.rewards[idx] = rewards
+        self.dones[idx] = dones
+        self.next_masks[idx] = next_masks
+        self.pos = int((self.pos + n) % self.capacity)
+        self.size = min(self.capacity, self.size + n)
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        """A uniform random batch."""
+        idx = rng.integers(0, self.size, batch_size)
+        return (self.obs[idx], self.actions[idx], self.rewards[idx], self.next_obs[idx],
+                self.dones[idx], self.next_masks[idx])  # fmt: skip
+
+
+class DQNAgent(Agent):
+    """Double DQN with a target network on ``rlnlp/Snake-v0`` (``channels`` or ``features``)."""
+
+    name = "dqn"
+    learns = True
+
+    def __init__(
+        self,
+        env: gym.Env[Any, Any] | None = None,
+        seed: int | None = None,
+        obs_mode: str = "channels",
+        num_envs: int = 32,
+        buffer_size: int = 200_000,
+        batch_size: int = 256,
+        learning_rate: float = 5e-4,
+        gamma: float = 0.97,
+        learning_starts: int = 10_000,
+        train_every: int = 1,
+        target_update_every: int = 1_000,
+        epsilon_start: float = 1.0,
+        epsilon_end: float = 0.02,
+        exploration_fraction: float = 0.3,
+        hidden: int = 256,
+        env_kwargs: dict[str, Any] | None = None,
+        device: str = "cpu",
+    ) -> None:
+        torch = _torch()
+        self.seed = seed
+        self.obs_mode = obs_mode
+        self.num_envs = num_envs
+        self.buffer_size = buffer_size
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.gamma = gamma
+        self.learning_starts = learning_starts
+        self.train_every = train_every
+        self.target_update_every = target_update_every
+        self.epsilon_start, self.epsilon_end = epsilon_start, epsilon_end
+        self.exploration_fraction = exploration_fraction
+        self.hidden = hidden
+        self.env_kwargs = {k: v for k, v in (env_kwargs or {}).items() if k != "obs_mode"}
+        self.device = torch.device(device)
+        if seed is not None:
+            torch.manual_seed(seed)
+        probe = gym.make("rlnlp/Snake-v0", obs_mode=obs_mode, **self.env_kwargs)
+        shape = probe.observation_space.shape
+        assert shape is not None
+        self.obs_shape = tuple(int(d) for d in shape)
+        probe.close()
+        self.q_network = build_q_network(self.obs_shape, 4, hidden).to(self.device)
+        self.target_network = build_q_network(self.obs_shape, 4, hidden).to(self.device)
+        self.target_network.load_state_dict(self.q_network.state_dict())
+
+    # -- acting ------------------------------------------------------------------------------
+    def q_values(self, obs: np.ndarray) -> np.ndarray:
+        """Q-values of a batch of observations."""
+        torch = _torch()
+        with torch.no_grad():
+            x = torch.as_tensor(np.asarray(obs), dtype=torch.float32, device=self.device)
+            return self.q_network(x).cpu().numpy()
+
+    def act(self, observation: Any, info: dict[str, Any]) -> int:
+        """The greedy legal move."""
+        values = self.q_values(np.asarray(observation)[None])[0]
+        mask = info.get("action_mask")
+        if mask is not None:
+            values[~np.asarray(mask, dtype=bool)] = -np.inf
+        return int(np.argmax(values))
+
+    # -- learning ----------------------------------------------------------------------------
+    def learn(
+        self,
+        total_steps: int,
+        seed: int | None = None,
+        progress: bool = True,
+        tensorboard_dir: str | Path | None = None,
+        curve_path: str | Path | None = None,
+        max_seconds: float | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        """Train for ``total_steps`` env steps (summed over the batched games)."""
+        torch = _torch()
+        seed = self.seed if seed is None else seed
+        rng = np.random.default_rng(seed)
+        n = self.num_envs
+        envs = gym.make_vec("rlnlp/Snake-v0", num_envs=n, obs_mode=self.obs_mode,
+                            **self.env_kwargs)  # fmt: skip
+        buffer = ReplayBuffer(self.buffer_size, self.obs_shape, 4)
+        optimizer = torch.optim.Adam(self.q_network.parameters(), lr=self.learning_rate)
+        writer = _summary_writer(tensorboard_dir)
+        obs, info = envs.reset(seed=seed)
+        autoreset = np.zeros(n, dtype=bool)
+        iterations = max(1, total_steps // n)
+        explore_until = max(1, int(iterations * self.exploration_fraction))
+        history: list[tuple[int, float]] = []
+        scores: list[float] = []
+        loss_value = float("nan")
+        start = time.perf_counter()
+        updates = 0
+        with Progress(iterations, "dqn", enabled=progress) as bar:
+            for it in range(iterations):
+                eps = self.epsilon_start + min(1.0, it / explore_until) * (
+                    self.epsilon_end - self.epsilon_start
+                )
+                legal = info["action_mask"].astype(bool)
+                greedy = np.argmax(np.where(legal, self.q_values(obs), -np.inf), axis=1)
+                random_moves = np.argmax(rng.random((n, 4)) * legal, axis=1)
+                actions = np.where(rng.random(n) < eps, random_moves, greedy)
+                next_obs, rewards, term, trunc, info = envs.step(actions)
+                live = ~autoreset  # a NEXT_STEP reset step is not a transition
+                buffer.add(obs[live], actions[live], rewards[live], next_obs[live],
+                           term[live], info["action_mask"][live].astype(bool))  # fmt: skip
+                done = term | trunc
+                scores.extend(info["score"][done & live].tolist())
+                autoreset = done
+                obs = next_obs
+                step = (it + 1) * n
+                if buffer.size >= self.learning_starts and it % self.train_every == 0:
+                    loss_value = self._update(buffer, optimizer, rng)
+                    updates += 1
+                    if updates % self.target_update_every == 0:
+                        self.target_network.load_state_dict(self.q_network.state_dict())
+                recent = float(np.mean(scores[-100:])) if scores else 0.0
+                if it % 50 == 0 and scores:
+                    history.append((step, recent))
+                    if writer is not None:
+                        writer.add_scalar("train/score", recent, step)
+                        writer.add_scalar("train/epsilon", eps, step)
+                        writer.add_scalar("train/loss", loss_value, step)
+                bar.update(1, eps=float(eps), score=recent, loss=loss_value)
+                if max_seconds is not None and time.perf_counter() - start > max_seconds:
+                    break
+        envs.close()
+        if writer is not None:
+            writer.close()
+        if curve_path is not None:
+            from rl_nlp_envs.agents.plots import learning_curve
+
+            learning_curve(history, curve_path, title="DQN on rlnlp/Snake-v0")
+        return {
+            "episodes": len(scores),
+            "updates": updates,
+            "train_score": float(np.mean(scores[-100:] or [0.0])),
+            "seconds": time.perf_counter() - start,
+            "history": history,
+        }
+
+    def _update(self, buffer: ReplayBuffer, optimizer: Any, rng: np.random.Generator) -> float:
+        torch = _torch()
+        obs, actions, rewards, next_obs, dones, next_masks = buffer.sample(self.batch_size, rng)
+        dev = self.device
+        obs_t = torch.as_tensor(obs, dtype=torch.float32, device=dev)
+        next_t = torch.as_tensor(next_obs, dtype=torch.float32, device=dev)
+        act_t = torch.as_tensor(actions, device=dev)
+        rew_t = torch.as_tensor(rewards, device=dev)
+        done_t = torch.as_tensor(dones, device=dev)
+        mask_t = torch.as_tensor(next_masks, device=dev)
+        with torch.no_grad():
+            # Double DQN: the online net picks the next move, the target net values it.
+            online_next = self.q_network(next_t).masked_fill(~mask_t, float("-inf"))
+            best = online_next.argmax(dim=1, keepdim=True)
+            next_value = self.target_network(next_t).gather(1, best).squeeze(1)
+            target = rew_t + self.gamma * (1.0 - done_t) * next_value
+        q = self.q_network(obs_t).gather(1, act_t[:, None]).squeeze(1)
+        loss = torch.nn.functional.smooth_l1_loss(q, target)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.q_network.parameters(), 10.0)
+        optimizer.step()
+        return float(loss.item())
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """Hyper-parameters (and what rebuilds the network)."""
+        return {
+            "obs_mode": self.obs_mode,
+            "num_envs": self.num_envs,
+            "buffer_size": self.buffer_size,
+            "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate,
+            "gamma": self.gamma,
+            "learning_starts": self.learning_starts,
+            "train_every": self.train_every,
+            "target_update_every": self.target_update_every,
+            "epsilon_start": self.epsilon_start,
+            "epsilon_end": self.epsilon_end,
+            "exploration_fraction": self.exploration_fraction,
+            "hidden": self.hidden,
+            "env_kwargs": self.env_kwargs,
+        }
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        """The online network's parameters."""
+        return {k: v.detach().cpu().numpy() for k, v in self.q_network.state_dict().items()}
+
+    def load_tensors(self, tensors: dict[str, np.ndarray]) -> None:
+        """Load parameters into both networks (shapes must match)."""
+        torch = _torch()
+        expected = self.q_network.state_dict()
+        if set(tensors) != set(expected):
+            raise ValueError(
+                f"checkpoint tensors {sorted(tensors)} do not match the network {sorted(expected)}"
+            )
+        state = {k: torch.as_tensor(v) for k, v in tensors.items()}
+        for key, value in state.items():
+            if tuple(value.shape) != tuple(expected[key].shape):
+                raise ValueError(
+                    f"tensor {key!r} has shape {tuple(value.shape)}, "
+                    f"expected {tuple(expected[key].shape)}"
+                )
+        self.q_network.load_state_dict(state)
+        self.target_network.load_state_dict(state)
+
+
+def _summary_writer(log_dir: str | Path | None) -> Any:
+    if log_dir is None:
+        return None
+    tb = require("torch.utils.tensorboard", "train", "TensorBoard logs")
+    return tb.SummaryWriter(str(log_dir))

@@ -1,0 +1,69 @@
+"""Running an agent for scored episodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from rl_nlp_envs.agents.base import Agent
+from rl_nlp_envs.agents.progress import Progress
+
+
+@dataclass
+class EvalResult:
+    """Scores of evaluation episodes. ``score`` is each episode's final ``info["score"]``."""
+
+    scores: list[float] = field(default_factory=list)
+    returns: list[float] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+
+    @property
+    def mean(self) -> float:
+        """Mean score."""
+        return float(np.mean(self.scores)) if self.scores else float("nan")
+
+    @property
+    def std(self) -> float:
+        """Standard deviation of the scores."""
+        return float(np.std(self.scores)) if self.scores else float("nan")
+
+
+def run_episode(
+    env: gym.Env[Any, Any], agent: Agent, seed: int | None, options: dict[str, Any] | None = None
+) -> tuple[float, float, int]:
+    """Play one episode; returns (score, return, length)."""
+    agent.reset()
+    obs, info = env.reset(seed=seed, options=options)
+    total, steps = 0.0, 0
+    while True:
+        obs, reward, terminated, truncated, info = env.step(agent.act(obs, info))
+        total += float(reward)
+        steps += 1
+        if terminated or truncated:
+            break
+    return float(info.get("score", total)), total, steps
+
+
+def evaluate(
+    agent: Agent,
+    env: gym.Env[Any, Any],
+    episodes: int,
+    seed: int = 0,
+    progress: bool = True,
+    label: str = "eval",
+) -> EvalResult:
+    """Play ``episodes`` episodes with seeds ``seed, seed + 1, ...``."""
+    if episodes < 1:
+        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    result = EvalResult()
+    with Progress(episodes, label, enabled=progress) as bar:
+        for k in range(episodes):
+            score, ret, length = run_episode(env, agent, seed + k)
+            result.scores.append(score)
+            result.returns.append(ret)
+            result.lengths.append(length)
+            bar.update(1, score=result.mean)
+    return result

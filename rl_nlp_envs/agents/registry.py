@@ -1,0 +1,70 @@
+"""Which baseline agents exist for which environment, and how to build them."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+
+from rl_nlp_envs.agents.base import Agent
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One baseline: an agent class for an env id, the env settings it needs, its budget."""
+
+    env_id: str
+    name: str
+    factory: str
+    description: str
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    learns: bool = False
+    cheap: bool = True
+    train_steps: int = 0
+    needs: str = ""
+
+
+BASELINES: tuple[Baseline, ...] = (
+    Baseline("rlnlp/Snake-v0", "random", "rl_nlp_envs.agents.random_agent:RandomAgent",
+             "uniform over legal moves"),
+    Baseline("rlnlp/Snake-v0", "greedy", "rl_nlp_envs.agents.snake:GreedySnakeAgent",
+             "BFS shortest safe path to food, else longest survivable move"),
+    Baseline("rlnlp/Snake-v0", "qlearning", "rl_nlp_envs.agents.snake:QLearningAgent",
+             "tabular Q-learning on the 11 features (the seed's update rule)",
+             env_kwargs={"obs_mode": "features"}, learns=True, train_steps=2_000_000),
+    Baseline("rlnlp/Snake-v0", "dqn", "rl_nlp_envs.agents.dqn:DQNAgent",
+             "Double DQN with replay and target network on the board channels",
+             env_kwargs={"obs_mode": "channels"}, learns=True, cheap=False,
+             train_steps=3_000_000, needs="train"),
+)  # fmt: skip
+
+
+def baselines_for(env_id: str) -> dict[str, Baseline]:
+    """The baselines of ``env_id`` by name (raises with the valid ids if it has none)."""
+    found = {b.name: b for b in BASELINES if b.env_id == env_id}
+    if not found:
+        ids = sorted({b.env_id for b in BASELINES})
+        raise ValueError(f"no baselines for {env_id!r}; environments with baselines: {ids}")
+    return found
+
+
+def get_baseline(env_id: str, name: str) -> Baseline:
+    """Look a baseline up, with an error listing the valid agent names."""
+    table = baselines_for(env_id)
+    if name not in table:
+        raise ValueError(f"unknown agent {name!r} for {env_id}; choose one of: {', '.join(table)}")
+    return table[name]
+
+
+def make_agent(
+    baseline: Baseline, env: gym.Env[Any, Any], seed: int | None = None, **kwargs: Any
+) -> Agent:
+    """Instantiate the agent of ``baseline`` for ``env``."""
+    module_name, class_name = baseline.factory.split(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    if baseline.learns:
+        kwargs.setdefault("env_kwargs", dict(baseline.env_kwargs))
+    agent: Agent = cls(env, seed=seed, **kwargs)
+    return agent

@@ -1,0 +1,1 @@
+"""What every environment shares: spaces and action validation (and the text core)."""

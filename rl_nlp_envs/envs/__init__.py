@@ -1,0 +1,1 @@
+"""Environment implementations; each sub-package is imported only by its entry point."""
