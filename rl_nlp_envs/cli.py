@@ -101,59 +101,54 @@ def _train(args: argparse.Namespace, baseline: Any, agent: Any) -> dict[str, Any
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    """Train (if the agent learns), evaluate and print mean ± std."""
-    from rl_nlp_envs.agents.evaluate import evaluate
+    """Train (if the agent learns), evaluate and print the score."""
+    from rl_nlp_envs.agents.registry import score_agent
 
     baseline, env, agent = _baseline_and_agent(args)
     stats = _train(args, baseline, agent)
     if args.save:
         agent.save(args.save)
-    result = evaluate(agent, env, args.episodes, seed=args.eval_seed, progress=not args.quiet,
-                      label=f"{args.agent} eval")  # fmt: skip
+    score = score_agent(baseline, agent, env, args.episodes, args.eval_seed, not args.quiet)
     env.close()
     trained = ""
     if stats:
         trained = f" (trained {stats['train_steps']:,} steps in {stats['train_seconds']:.0f}s)"
-    print(f"{baseline.env_id} {baseline.name}: score {result.mean:.2f} ± {result.std:.2f} "
-          f"over {args.episodes} episodes{trained}")  # fmt: skip
+    print(f"{baseline.env_id} {baseline.name}: {score.text}{trained}")
     if args.json:
-        print(json.dumps({"env": baseline.env_id, "agent": baseline.name, "mean": result.mean,
-                          "std": result.std, "scores": result.scores, **{
-                              k: v for k, v in stats.items() if k != "history"}}))  # fmt: skip
+        extra = {k: v for k, v in stats.items() if k != "history"}
+        print(json.dumps({"env": baseline.env_id, "agent": baseline.name, "metric": score.metric,
+                          "value": score.value, **score.details, **extra}))  # fmt: skip
     return 0
 
 
 def cmd_baselines(args: argparse.Namespace) -> int:
     """Every cheap baseline on every env: the README's score table."""
-    from rl_nlp_envs.agents.evaluate import evaluate
-    from rl_nlp_envs.agents.registry import BASELINES, make_agent
+    from rl_nlp_envs.agents.registry import BASELINES, make_agent, score_agent
 
     rows = []
     for baseline in BASELINES:
-        if not baseline.cheap and not args.all:
+        if (not baseline.cheap and not args.all) or (args.env and baseline.env_id != args.env):
             continue
         env = _make(baseline.env_id, **baseline.env_kwargs)
         agent = make_agent(baseline, env, seed=args.seed)
         if baseline.learns:
             agent.learn(baseline.train_steps, seed=args.seed, progress=not args.quiet)
-        label = f"{baseline.env_id} {baseline.name}"
-        result = evaluate(
-            agent, env, args.episodes, seed=args.eval_seed, progress=not args.quiet, label=label
-        )
+        score = score_agent(baseline, agent, env, args.episodes, args.eval_seed, not args.quiet)
         env.close()
-        rows.append((baseline.env_id, baseline.name, result.mean, result.std,
-                     baseline.train_steps if baseline.learns else 0))  # fmt: skip
-    print(f"| env | agent | score (mean ± std, {args.episodes} episodes) | training steps |")
+        rows.append((baseline, score))
+    print("| env | agent | result | training steps |")
     print("|---|---|---|---|")
-    for env_id, name, mean, std, steps in rows:
-        print(f"| {env_id} | {name} | {mean:.2f} ± {std:.2f} | {steps:,} |")
+    for baseline, score in rows:
+        steps = f"{baseline.train_steps:,}" if baseline.learns else "-"
+        print(f"| {baseline.env_id} | {baseline.name} | {score.text} | {steps} |")
     return 0
 
 
 def cmd_record(args: argparse.Namespace) -> int:
     """Render one episode of an agent to a GIF or MP4."""
-    from rl_nlp_envs.record import record_episode, save_animation
+    from rl_nlp_envs.record import check_output, record_episode, save_animation
 
+    check_output(args.out)
     baseline, env, agent = _baseline_and_agent(args, render_mode="rgb_array")
     _train(args, baseline, agent)
     frames, score = record_episode(env, agent, seed=args.seed, max_steps=args.max_steps)
@@ -236,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-seed", type=int, default=1000)
     p.add_argument("--all", action="store_true", help="include the expensive learners too")
+    p.add_argument("--env", help="only this environment id")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_baselines)
 
@@ -264,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"rlnlp: error: {exc}", file=sys.stderr)
         return 2
-    except (ValueError, FileNotFoundError, ImportError) as exc:
+    except (ValueError, FileNotFoundError, ImportError, RuntimeError) as exc:
         print(f"rlnlp: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -14,12 +14,9 @@ EventSource = Callable[[], Iterable[Any]]
 
 def play(env_id: str, env_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> list[float]:
     """Play ``env_id`` with the keyboard; returns the score of each finished episode."""
-    players: dict[str, Callable[..., list[float]]] = {"rlnlp/Snake-v0": play_snake}
-    if env_id not in players:
-        raise ValueError(
-            f"no keyboard player for {env_id!r} yet; playable: {', '.join(sorted(players))}"
-        )
-    return players[env_id](env_kwargs=env_kwargs, **kwargs)
+    if env_id == "rlnlp/Snake-v0":
+        return play_snake(env_kwargs=env_kwargs, **kwargs)
+    return play_text(env_id, env_kwargs=env_kwargs, **kwargs)
 
 
 def play_snake(
@@ -71,5 +68,76 @@ def play_snake(
                 over = True
                 print(f"game over: score {info['score']} (R to play again, Esc to quit)")
     finally:
+        env.close()
+    return scores
+
+
+def play_text(
+    env_id: str,
+    env_kwargs: dict[str, Any] | None = None,
+    seed: int | None = None,
+    split: str = "test",
+    max_episodes: int | None = None,
+    events: EventSource | None = None,
+) -> list[float]:
+    """Type an answer to each prompt of a text env (its ``text`` action mode).
+
+    Enter submits and shows the score with the references; Enter again moves on to the next
+    example of ``split``; Backspace deletes; Esc or closing the window quits.
+    """
+    from rl_nlp_envs.core.text_env import TextEnv
+    from rl_nlp_envs.render.text import HEIGHT, WIDTH, TextPanel, draw_panel
+    from rl_nlp_envs.render.viewer import PygameViewer
+
+    pg = import_pygame()
+    env = gym.make(env_id, **{**(env_kwargs or {}), "action_mode": "text"})
+    text_env = env.unwrapped
+    if not isinstance(text_env, TextEnv):
+        env.close()
+        raise ValueError(f"{env_id} is not a text environment; playable text envs take typing")
+    viewer = PygameViewer(WIDTH, HEIGHT, "human", 30, f"{env_id}: type your answer")
+    get_events = events or pg.event.get
+    pg.key.start_text_input()
+    scores: list[float] = []
+    index = 0
+    size = len(text_env.task.split(split))
+    typed, result = "", None
+    env.reset(seed=seed, options={"split": split, "index": index})
+    try:
+        while max_episodes is None or len(scores) < max_episodes:
+            quit_now = False
+            for event in get_events():
+                if event.type == pg.QUIT or (event.type == pg.KEYDOWN and event.key == pg.K_ESCAPE):
+                    quit_now = True
+                elif event.type == pg.TEXTINPUT and result is None:
+                    typed += event.text
+                elif event.type == pg.KEYDOWN and event.key == pg.K_BACKSPACE and result is None:
+                    typed = typed[:-1]
+                elif event.type == pg.KEYDOWN and event.key in (pg.K_RETURN, pg.K_KP_ENTER):
+                    if result is None:
+                        _, _, _, _, result = env.step(typed)
+                        scores.append(float(result["score"]))
+                    else:
+                        index = (index + 1) % size
+                        env.reset(options={"split": split, "index": index})
+                        typed, result = "", None
+            if quit_now:
+                break
+            example = text_env.example
+            sections = [
+                ("Prompt", example.prompt),
+                ("Your answer", typed + ("" if result else "|")),
+            ]
+            status = "Enter: submit   Esc: quit"
+            if result is not None:
+                sections.append(("References", "\n".join(example.references)))
+                metrics = "  ".join(f"{k} {v:.1f}" for k, v in result["metrics"].items())
+                status = f"{metrics}   (Enter: next example)"
+            title = f"{env_id} [{split} #{index}]"
+            draw_panel(viewer, TextPanel(title=title, sections=sections, status=status))
+            viewer.present()
+    finally:
+        pg.key.stop_text_input()
+        viewer.close()
         env.close()
     return scores

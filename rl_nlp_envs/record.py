@@ -31,9 +31,20 @@ def record_episode(
     return frames, float(info.get("score", total))
 
 
+SUFFIXES = (".gif", ".mp4")
+
+
+def check_output(path: str | Path) -> Path:
+    """Fail early on an output name that ``save_animation`` cannot write."""
+    out = Path(path)
+    if out.suffix.lower() not in SUFFIXES:
+        raise ValueError(f"unsupported output {out.name!r}: use a .gif or .mp4 file name")
+    return out
+
+
 def save_animation(frames: list[np.ndarray], path: str | Path, fps: int) -> Path:
     """Write frames to ``.gif`` (Pillow) or ``.mp4`` (imageio with ffmpeg)."""
-    out = Path(path)
+    out = check_output(path)
     suffix = out.suffix.lower()
     if not frames:
         raise ValueError("no frames to save")
@@ -43,7 +54,7 @@ def save_animation(frames: list[np.ndarray], path: str | Path, fps: int) -> Path
         pics = [image.fromarray(f) for f in frames]
         pics[0].save(out, save_all=True, append_images=pics[1:],
                      duration=max(1, int(1000 / fps)), loop=0, optimize=False)  # fmt: skip
-    elif suffix == ".mp4":
+    else:
         imageio = require("imageio.v2", "render", "MP4 recording (pip install imageio-ffmpeg)")
         try:
             imageio.mimwrite(out, frames, fps=fps, macro_block_size=1)
@@ -52,6 +63,4 @@ def save_animation(frames: list[np.ndarray], path: str | Path, fps: int) -> Path
                 f"writing {out} failed ({exc}); MP4 needs imageio with ffmpeg: "
                 "pip install imageio imageio-ffmpeg"
             ) from exc
-    else:
-        raise ValueError(f"unsupported output {out.name!r}: use a .gif or .mp4 file name")
     return out

@@ -31,6 +31,11 @@ ENV_TABLE: tuple[EnvSpec, ...] = (
         vector_entry_point="rl_nlp_envs.envs.snake.vector:SnakeVectorEnv",
         description="Snake on a grid: +1 food, -1 death",
     ),
+    EnvSpec(
+        id=f"{NAMESPACE}/Translate-v0",
+        entry_point="rl_nlp_envs.envs.translate.env:TranslateEnv",
+        description="translate a sentence (en-de, de-en, en-zh, zh-en): sentence BLEU",
+    ),
 )
 
 ENV_IDS: tuple[str, ...] = tuple(spec.id for spec in ENV_TABLE)

@@ -1,6 +1,7 @@
 """Deep Q-learning for Snake: the seed's ``QNetwork`` / ``DQNAgent`` grown into a real DQN.
 
-Replay buffer, target network, linear epsilon schedule, Double DQN targets, Huber loss,
+Replay buffer of n-step returns, target network, linear epsilon schedule, Double DQN
+targets, Huber loss,
 action masking (the illegal reversal is never chosen nor bootstrapped from), batched
 experience from ``gymnasium.make_vec`` and checkpoints in safetensors. Needs the ``train``
 extra (torch). The training loop reads top to bottom, CleanRL style.
@@ -9,6 +10,7 @@ extra (torch). The training loop reads top to bottom, CleanRL style.
 from __future__ import annotations
 
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +26,24 @@ def _torch() -> Any:
     return require("torch", "train", "the DQN agent")
 
 
-def build_q_network(obs_shape: tuple[int, ...], n_actions: int, hidden: int = 256) -> Any:
-    """An MLP for vector observations, a small CNN for (C, H, W) boards."""
+def build_q_network(
+    obs_shape: tuple[int, ...], n_actions: int, hidden: int = 256, network: str = "mlp"
+) -> Any:
+    """``"mlp"`` (observations flattened) or ``"cnn"`` (for (C, H, W) boards)."""
     nn = _torch().nn
-    if len(obs_shape) == 1:
+    if network not in ("mlp", "cnn"):
+        raise ValueError(f"unknown network {network!r}; choose one of: mlp, cnn")
+    if network == "mlp" or len(obs_shape) == 1:
         return nn.Sequential(
-            nn.Linear(obs_shape[0], hidden), nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(int(np.prod(obs_shape)), hidden), nn.ReLU(),
             nn.Linear(hidden, hidden), nn.ReLU(),
             nn.Linear(hidden, n_actions),
         )  # fmt: skip
     channels, height, width = obs_shape
     return nn.Sequential(
-        nn.Conv2d(channels, 32, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
         nn.Flatten(),
         nn.Linear(32 * height * width, hidden), nn.ReLU(),
         nn.Linear(hidden, n_actions),
@@ -44,37 +51,73 @@ def build_q_network(obs_shape: tuple[int, ...], n_actions: int, hidden: int = 25
 
 
 class ReplayBuffer:
-    """A ring buffer of transitions stored as numpy arrays."""
+    """A ring buffer of n-step transitions stored as numpy arrays.
+
+    Each transition holds the discounted reward sum ``R`` of up to ``n`` steps and the
+    discount ``gamma**k`` to apply to the value of the state ``k`` steps later.
+    """
 
     def __init__(self, capacity: int, obs_shape: tuple[int, ...], n_actions: int) -> None:
         self.capacity = capacity
         self.obs = np.zeros((capacity, *obs_shape), dtype=np.uint8)
         self.next_obs = np.zeros((capacity, *obs_shape), dtype=np.uint8)
         self.actions = np.zeros(capacity, dtype=np.int64)
-        self.rewards = np.zeros(capacity, dtype=np.float32)
-        self.dones = np.zeros(capacity, dtype=np.float32)
+        self.returns = np.zeros(capacity, dtype=np.float32)
+        self.discounts = np.zeros(capacity, dtype=np.float32)
         self.next_masks = np.ones((capacity, n_actions), dtype=bool)
         self.pos = 0
         self.size = 0
 
-    def add(self, obs, actions, rewards, next_obs, dones, next_masks) -> None:
-        """Append a batch of transitions."""
-        n = len(actions)
-        idx = (self.pos + np.arange(n)) % self.capacity
-        self.obs[idx] = obs
-        self.next_obs[idx] = next_obs
-        self.actions[idx] = actions
-        self.rewards[idx] = rewards
-        self.dones[idx] = dones
-        self.next_masks[idx] = next_masks
-        self.pos = int((self.pos + n) % self.capacity)
-        self.size = min(self.capacity, self.size + n)
+    def add(
+        self,
+        obs: np.ndarray,
+        action: int,
+        ret: float,
+        next_obs: np.ndarray,
+        discount: float,
+        next_mask: np.ndarray,
+    ) -> None:
+        """Append one transition (``discount`` is 0 when the episode terminated)."""
+        i = self.pos
+        self.obs[i], self.next_obs[i] = obs, next_obs
+        self.actions[i], self.returns[i], self.discounts[i] = action, ret, discount
+        self.next_masks[i] = next_mask
+        self.pos = (self.pos + 1) % self.capacity
+        self.size = min(self.capacity, self.size + 1)
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
         """A uniform random batch."""
         idx = rng.integers(0, self.size, batch_size)
-        return (self.obs[idx], self.actions[idx], self.rewards[idx], self.next_obs[idx],
-                self.dones[idx], self.next_masks[idx])  # fmt: skip
+        return (self.obs[idx], self.actions[idx], self.returns[idx], self.next_obs[idx],
+                self.discounts[idx], self.next_masks[idx])  # fmt: skip
+
+
+class NStepCollector:
+    """Turns each game's stream of steps into n-step transitions for the replay buffer."""
+
+    def __init__(self, num_envs: int, n: int, gamma: float, buffer: ReplayBuffer) -> None:
+        self.n, self.gamma, self.buffer = n, gamma, buffer
+        self.pending: list[deque[tuple[np.ndarray, int, float]]] = [
+            deque() for _ in range(num_envs)
+        ]
+
+    def _emit(self, i: int, next_obs: np.ndarray, next_mask: np.ndarray, terminal: bool) -> None:
+        obs, action, _ = self.pending[i][0]
+        ret, discount = 0.0, 1.0
+        for _, _, reward in self.pending[i]:
+            ret += discount * reward
+            discount *= self.gamma
+        self.buffer.add(obs, action, ret, next_obs, 0.0 if terminal else discount, next_mask)
+        self.pending[i].popleft()
+
+    def step(self, i: int, obs, action, reward, next_obs, next_mask, terminated, truncated):  # type: ignore[no-untyped-def]
+        """Record one step of game ``i``."""
+        self.pending[i].append((obs, int(action), float(reward)))
+        if terminated or truncated:
+            while self.pending[i]:
+                self._emit(i, next_obs, next_mask, terminated)
+        elif len(self.pending[i]) == self.n:
+            self._emit(i, next_obs, next_mask, False)
 
 
 class DQNAgent(Agent):
@@ -93,6 +136,7 @@ class DQNAgent(Agent):
         batch_size: int = 256,
         learning_rate: float = 5e-4,
         gamma: float = 0.97,
+        n_step: int = 3,
         learning_starts: int = 10_000,
         train_every: int = 1,
         target_update_every: int = 1_000,
@@ -100,6 +144,7 @@ class DQNAgent(Agent):
         epsilon_end: float = 0.02,
         exploration_fraction: float = 0.3,
         hidden: int = 256,
+        network: str = "mlp",
         env_kwargs: dict[str, Any] | None = None,
         device: str = "cpu",
     ) -> None:
@@ -111,12 +156,14 @@ class DQNAgent(Agent):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.gamma = gamma
+        self.n_step = n_step
         self.learning_starts = learning_starts
         self.train_every = train_every
         self.target_update_every = target_update_every
         self.epsilon_start, self.epsilon_end = epsilon_start, epsilon_end
         self.exploration_fraction = exploration_fraction
         self.hidden = hidden
+        self.network = network
         self.env_kwargs = {k: v for k, v in (env_kwargs or {}).items() if k != "obs_mode"}
         self.device = torch.device(device)
         if seed is not None:
@@ -126,8 +173,8 @@ class DQNAgent(Agent):
         assert shape is not None
         self.obs_shape = tuple(int(d) for d in shape)
         probe.close()
-        self.q_network = build_q_network(self.obs_shape, 4, hidden).to(self.device)
-        self.target_network = build_q_network(self.obs_shape, 4, hidden).to(self.device)
+        self.q_network = build_q_network(self.obs_shape, 4, hidden, network).to(self.device)
+        self.target_network = build_q_network(self.obs_shape, 4, hidden, network).to(self.device)
         self.target_network.load_state_dict(self.q_network.state_dict())
 
     # -- acting ------------------------------------------------------------------------------
@@ -165,6 +212,7 @@ class DQNAgent(Agent):
         envs = gym.make_vec("rlnlp/Snake-v0", num_envs=n, obs_mode=self.obs_mode,
                             **self.env_kwargs)  # fmt: skip
         buffer = ReplayBuffer(self.buffer_size, self.obs_shape, 4)
+        collector = NStepCollector(n, self.n_step, self.gamma, buffer)
         optimizer = torch.optim.Adam(self.q_network.parameters(), lr=self.learning_rate)
         writer = _summary_writer(tensorboard_dir)
         obs, info = envs.reset(seed=seed)
@@ -187,8 +235,10 @@ class DQNAgent(Agent):
                 actions = np.where(rng.random(n) < eps, random_moves, greedy)
                 next_obs, rewards, term, trunc, info = envs.step(actions)
                 live = ~autoreset  # a NEXT_STEP reset step is not a transition
-                buffer.add(obs[live], actions[live], rewards[live], next_obs[live],
-                           term[live], info["action_mask"][live].astype(bool))  # fmt: skip
+                next_masks = info["action_mask"].astype(bool)
+                for i in np.flatnonzero(live):
+                    collector.step(i, obs[i], actions[i], rewards[i], next_obs[i], next_masks[i],
+                                   term[i], trunc[i])  # fmt: skip
                 done = term | trunc
                 scores.extend(info["score"][done & live].tolist())
                 autoreset = done
@@ -226,20 +276,20 @@ class DQNAgent(Agent):
 
     def _update(self, buffer: ReplayBuffer, optimizer: Any, rng: np.random.Generator) -> float:
         torch = _torch()
-        obs, actions, rewards, next_obs, dones, next_masks = buffer.sample(self.batch_size, rng)
+        obs, actions, returns, next_obs, discounts, next_masks = buffer.sample(self.batch_size, rng)
         dev = self.device
         obs_t = torch.as_tensor(obs, dtype=torch.float32, device=dev)
         next_t = torch.as_tensor(next_obs, dtype=torch.float32, device=dev)
         act_t = torch.as_tensor(actions, device=dev)
-        rew_t = torch.as_tensor(rewards, device=dev)
-        done_t = torch.as_tensor(dones, device=dev)
+        ret_t = torch.as_tensor(returns, device=dev)
+        disc_t = torch.as_tensor(discounts, device=dev)
         mask_t = torch.as_tensor(next_masks, device=dev)
         with torch.no_grad():
             # Double DQN: the online net picks the next move, the target net values it.
             online_next = self.q_network(next_t).masked_fill(~mask_t, float("-inf"))
             best = online_next.argmax(dim=1, keepdim=True)
             next_value = self.target_network(next_t).gather(1, best).squeeze(1)
-            target = rew_t + self.gamma * (1.0 - done_t) * next_value
+            target = ret_t + disc_t * next_value
         q = self.q_network(obs_t).gather(1, act_t[:, None]).squeeze(1)
         loss = torch.nn.functional.smooth_l1_loss(q, target)
         optimizer.zero_grad()
@@ -258,6 +308,7 @@ class DQNAgent(Agent):
             "batch_size": self.batch_size,
             "learning_rate": self.learning_rate,
             "gamma": self.gamma,
+            "n_step": self.n_step,
             "learning_starts": self.learning_starts,
             "train_every": self.train_every,
             "target_update_every": self.target_update_every,
@@ -265,6 +316,7 @@ class DQNAgent(Agent):
             "epsilon_end": self.epsilon_end,
             "exploration_fraction": self.exploration_fraction,
             "hidden": self.hidden,
+            "network": self.network,
             "env_kwargs": self.env_kwargs,
         }
 

@@ -67,3 +67,50 @@ def evaluate(
             result.lengths.append(length)
             bar.update(1, score=result.mean)
     return result
+
+
+@dataclass
+class SplitResult:
+    """Every example of a split answered once: sentence scores and corpus-level metrics."""
+
+    split: str
+    hypotheses: list[str] = field(default_factory=list)
+    references: list[list[str]] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    corpus: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def mean(self) -> float:
+        """Mean sentence-level score."""
+        return float(np.mean(self.scores)) if self.scores else float("nan")
+
+
+def evaluate_split(
+    agent: Agent,
+    env: gym.Env[Any, Any],
+    split: str = "test",
+    limit: int | None = None,
+    progress: bool = True,
+    label: str = "eval",
+) -> SplitResult:
+    """Answer every example of ``split`` of a text env once (``options={"split", "index"}``)
+    and compute the env's corpus metrics (``corpus_metrics``) when it has them."""
+    task = env.unwrapped.task  # type: ignore[attr-defined]
+    count = len(task.split(split)) if limit is None else min(limit, len(task.split(split)))
+    result = SplitResult(split)
+    with Progress(count, label, enabled=progress) as bar:
+        for index in range(count):
+            agent.reset()
+            obs, info = env.reset(seed=index, options={"split": split, "index": index})
+            while True:
+                obs, _, terminated, truncated, info = env.step(agent.act(obs, info))
+                if terminated or truncated:
+                    break
+            result.hypotheses.append(info["hypothesis"])
+            result.references.append(list(info["references"]))
+            result.scores.append(float(info["score"]))
+            bar.update(1, score=result.mean)
+    corpus_metrics = getattr(env.unwrapped, "corpus_metrics", None)
+    if corpus_metrics is not None:
+        result.corpus = corpus_metrics(result.hypotheses, result.references)
+    return result

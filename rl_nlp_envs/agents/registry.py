@@ -24,6 +24,8 @@ class Baseline:
     cheap: bool = True
     train_steps: int = 0
     needs: str = ""
+    evaluation: str = "episodes"
+    metric: str = "score"
 
 
 BASELINES: tuple[Baseline, ...] = (
@@ -38,6 +40,14 @@ BASELINES: tuple[Baseline, ...] = (
              "Double DQN with replay and target network on the board channels",
              env_kwargs={"obs_mode": "channels"}, learns=True, cheap=False,
              train_steps=3_000_000, needs="train"),
+    Baseline("rlnlp/Translate-v0", "random", "rl_nlp_envs.agents.random_agent:RandomAgent",
+             "uniformly random legal tokens", evaluation="split", metric="bleu"),
+    Baseline("rlnlp/Translate-v0", "copy", "rl_nlp_envs.agents.text:CopySourceAgent",
+             "answers with the source sentence", env_kwargs={"action_mode": "text"},
+             evaluation="split", metric="bleu"),
+    Baseline("rlnlp/Translate-v0", "memory", "rl_nlp_envs.agents.text:TranslationMemoryAgent",
+             "nearest-neighbour translation memory (TF-IDF over the train split)",
+             env_kwargs={"action_mode": "text"}, evaluation="split", metric="bleu"),
 )  # fmt: skip
 
 
@@ -56,6 +66,40 @@ def get_baseline(env_id: str, name: str) -> Baseline:
     if name not in table:
         raise ValueError(f"unknown agent {name!r} for {env_id}; choose one of: {', '.join(table)}")
     return table[name]
+
+
+@dataclass
+class Score:
+    """The headline result of a baseline: a metric, its value and a printable summary."""
+
+    metric: str
+    value: float
+    text: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def score_agent(
+    baseline: Baseline,
+    agent: Agent,
+    env: gym.Env[Any, Any],
+    episodes: int,
+    eval_seed: int,
+    progress: bool = True,
+) -> Score:
+    """Evaluate as the baseline says: seeded episodes, or every example of the test split."""
+    from rl_nlp_envs.agents.evaluate import evaluate, evaluate_split
+
+    label = f"{baseline.env_id} {baseline.name}"
+    if baseline.evaluation == "split":
+        result = evaluate_split(agent, env, "test", progress=progress, label=label)
+        value = result.corpus.get(baseline.metric, result.mean)
+        others = ", ".join(f"{k} {v:.2f}" for k, v in result.corpus.items() if k != baseline.metric)
+        text = (f"corpus {baseline.metric} {value:.2f} on {len(result.scores)} test examples"
+                + (f" ({others})" if others else ""))  # fmt: skip
+        return Score(baseline.metric, value, text, {"corpus": result.corpus})
+    episodic = evaluate(agent, env, episodes, seed=eval_seed, progress=progress, label=label)
+    text = f"score {episodic.mean:.2f} ± {episodic.std:.2f} over {episodes} episodes"
+    return Score("score", episodic.mean, text, {"std": episodic.std, "scores": episodic.scores})
 
 
 def make_agent(

@@ -77,3 +77,63 @@ def batched_discrete_actions(actions: Any, num_envs: int, n: int) -> np.ndarray:
             f"expected integers in [0, {n - 1}]"
         )
     return arr.astype(np.int64, copy=False)
+
+
+# Unicode blocks a text action or observation may use: ASCII and Latin scripts (umlauts,
+# accents), general punctuation and currency signs, CJK punctuation, kana, the CJK unified
+# ideographs and full-width forms. Enough for every bundled language and most user data.
+_CHARSET_RANGES = (
+    (0x20, 0x7E),
+    (0xA0, 0x24F),
+    (0x370, 0x3FF),
+    (0x400, 0x4FF),
+    (0x2000, 0x206F),
+    (0x20A0, 0x20BF),
+    (0x2100, 0x218F),
+    (0x3000, 0x30FF),
+    (0x4E00, 0x9FFF),
+    (0xFF00, 0xFFEF),
+)
+_EXTRA_CHARS = "\n\t"
+
+
+def text_charset(extra: str = "") -> frozenset[str]:
+    """The default charset of ``Text`` spaces, plus any ``extra`` characters."""
+    chars = {chr(c) for lo, hi in _CHARSET_RANGES for c in range(lo, hi + 1)}
+    chars.update(_EXTRA_CHARS)
+    chars.update(extra)
+    return frozenset(chars)
+
+
+_DEFAULT_CHARSET: frozenset[str] | None = None
+
+
+def default_charset() -> frozenset[str]:
+    """The default charset, built once."""
+    global _DEFAULT_CHARSET
+    if _DEFAULT_CHARSET is None:
+        _DEFAULT_CHARSET = text_charset()
+    return _DEFAULT_CHARSET
+
+
+def text_action(action: Any, space: spaces.Text) -> str:
+    """Validate a ``Text`` action; returns it."""
+    if not isinstance(action, str):
+        raise InvalidActionError(
+            f"action of type {type(action).__name__} is not valid for a Text space; expected "
+            f"{describe_space(space)}"
+        )
+    if not space.min_length <= len(action) <= space.max_length:
+        raise InvalidActionError(
+            f"action has {len(action)} characters; the Text space allows {space.min_length} "
+            f"to {space.max_length}"
+        )
+    charset = space.character_set
+    bad = sorted({c for c in action if c not in charset})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad[:5])
+        raise InvalidActionError(
+            f"action contains characters outside the space's charset: {shown}"
+            + (" ..." if len(bad) > 5 else "")
+        )
+    return action

@@ -1,0 +1,1 @@
+"""rlnlp/Translate-v0: machine translation on the text core, rewarded by BLEU."""
