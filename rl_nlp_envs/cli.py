@@ -87,6 +87,7 @@ def _train(args: argparse.Namespace, baseline: Any, agent: Any) -> dict[str, Any
     if not baseline.learns or getattr(args, "load", None):
         return {}
     steps = args.train_steps if args.train_steps is not None else baseline.train_steps
+    minutes = args.max_minutes if args.max_minutes is not None else baseline.max_minutes
     start = time.perf_counter()
     stats = agent.learn(
         steps,
@@ -94,9 +95,10 @@ def _train(args: argparse.Namespace, baseline: Any, agent: Any) -> dict[str, Any
         progress=not args.quiet,
         tensorboard_dir=getattr(args, "tensorboard", None),
         curve_path=getattr(args, "plot", None),
+        max_seconds=None if minutes is None else 60.0 * minutes,
     )
     stats["train_seconds"] = time.perf_counter() - start
-    stats["train_steps"] = steps
+    stats["train_steps"] = stats.get("steps", steps)
     return stats
 
 
@@ -132,7 +134,9 @@ def cmd_baselines(args: argparse.Namespace) -> int:
         env = _make(baseline.env_id, **baseline.env_kwargs)
         agent = make_agent(baseline, env, seed=args.seed)
         if baseline.learns:
-            agent.learn(baseline.train_steps, seed=args.seed, progress=not args.quiet)
+            seconds = None if baseline.max_minutes is None else 60.0 * baseline.max_minutes
+            agent.learn(baseline.train_steps, seed=args.seed, progress=not args.quiet,
+                        max_seconds=seconds)  # fmt: skip
         score = score_agent(baseline, agent, env, args.episodes, args.eval_seed, not args.quiet)
         env.close()
         rows.append((baseline, score))
@@ -212,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("env_id")
         p.add_argument("--agent", required=True)
         p.add_argument("--train-steps", type=int, default=None)
+        p.add_argument(
+            "--max-minutes",
+            type=float,
+            default=None,
+            help="stop training after this wall time (learning agents)",
+        )
         p.add_argument("--load", metavar="DIR", help="load a checkpoint instead of training")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
         common(p)

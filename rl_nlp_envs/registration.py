@@ -36,6 +36,16 @@ ENV_TABLE: tuple[EnvSpec, ...] = (
         entry_point="rl_nlp_envs.envs.translate.env:TranslateEnv",
         description="translate a sentence (en-de, de-en, en-zh, zh-en): sentence BLEU",
     ),
+    EnvSpec(
+        id=f"{NAMESPACE}/Summarize-v0",
+        entry_point="rl_nlp_envs.envs.summarize.env:SummarizeEnv",
+        description="summarise a document: ROUGE-L F1 (rouge-score exact)",
+    ),
+    EnvSpec(
+        id=f"{NAMESPACE}/QA-v0",
+        entry_point="rl_nlp_envs.envs.qa.env:QAEnv",
+        description="answer a question about a passage (generated or span): SQuAD F1",
+    ),
 )
 
 ENV_IDS: tuple[str, ...] = tuple(spec.id for spec in ENV_TABLE)

@@ -1,6 +1,6 @@
 """Train the bundled byte-level BPE tokenizer on every bundled corpus.
 
-Collects every text string of ``rl_nlp_envs/data/**/*.jsonl.gz`` (ids, splits and topics
+Collects every text string of ``rl_nlp_envs/data/**/*.json[l].gz`` (ids, splits, labels
 excluded), trains a byte-level BPE with the ``tokenizers`` library and writes
 ``rl_nlp_envs/data/tokenizer/tokenizer.json``. Run: ``python scripts/train_tokenizer.py``.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 DATA = Path(__file__).resolve().parents[1] / "rl_nlp_envs" / "data"
-SKIP_KEYS = {"id", "split", "topic", "answer_start", "domain", "type"}
+SKIP_KEYS = {"id", "split", "topic", "genre", "answer_start", "version", "is_impossible"}
 SPECIAL = ["<pad>", "<s>", "</s>", "<unk>"]
 
 
@@ -35,10 +35,13 @@ def texts(value: object, key: str = "") -> Iterator[str]:
 
 def corpus() -> list[str]:
     out: list[str] = []
-    for path in sorted(DATA.rglob("*.jsonl.gz")):
+    for path in sorted(DATA.rglob("*.json*.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                out.extend(texts(json.loads(line)))
+            if path.name.endswith(".jsonl.gz"):
+                for line in fh:
+                    out.extend(texts(json.loads(line)))
+            else:
+                out.extend(texts(json.load(fh)))
     return out
 
 

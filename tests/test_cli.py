@@ -28,7 +28,9 @@ def test_unknown_ids_and_agents_are_one_line_errors(capsys: pytest.CaptureFixtur
     assert "KEY=VALUE" in capsys.readouterr().err
 
 
-def test_baseline_trains_saves_and_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_baseline_trains_saves_and_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = ["baseline", "rlnlp/Snake-v0", "--agent", "qlearning", "--train-steps", "20000",
             "--episodes", "3", "--quiet", "--save", str(tmp_path / "q"), "--json"]  # fmt: skip
     assert main(args) == 0
@@ -85,9 +87,9 @@ def test_play_snake_with_injected_keys() -> None:
 
 def test_play_text_types_and_scores() -> None:
     pygame = pytest.importorskip("pygame")
-    from rl_nlp_envs.play import play_text
-
     import gymnasium as gym
+
+    from rl_nlp_envs.play import play_text
 
     env = gym.make("rlnlp/Translate-v0", action_mode="text")
     env.reset(options={"split": "test", "index": 0})

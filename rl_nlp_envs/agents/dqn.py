@@ -110,7 +110,17 @@ class NStepCollector:
         self.buffer.add(obs, action, ret, next_obs, 0.0 if terminal else discount, next_mask)
         self.pending[i].popleft()
 
-    def step(self, i: int, obs, action, reward, next_obs, next_mask, terminated, truncated):  # type: ignore[no-untyped-def]
+    def step(
+        self,
+        i: int,
+        obs: np.ndarray,
+        action: int,
+        reward: float,
+        next_obs: np.ndarray,
+        next_mask: np.ndarray,
+        terminated: bool,
+        truncated: bool,
+    ) -> None:
         """Record one step of game ``i``."""
         self.pending[i].append((obs, int(action), float(reward)))
         if terminated or truncated:
@@ -131,20 +141,20 @@ class DQNAgent(Agent):
         env: gym.Env[Any, Any] | None = None,
         seed: int | None = None,
         obs_mode: str = "channels",
-        num_envs: int = 32,
+        num_envs: int = 8,
         buffer_size: int = 200_000,
-        batch_size: int = 256,
+        batch_size: int = 64,
         learning_rate: float = 5e-4,
         gamma: float = 0.97,
-        n_step: int = 3,
-        learning_starts: int = 10_000,
+        n_step: int = 1,
+        learning_starts: int = 5_000,
         train_every: int = 1,
         target_update_every: int = 1_000,
         epsilon_start: float = 1.0,
         epsilon_end: float = 0.02,
-        exploration_fraction: float = 0.3,
+        exploration_steps: int = 90_000,
         hidden: int = 256,
-        network: str = "mlp",
+        network: str = "cnn",
         env_kwargs: dict[str, Any] | None = None,
         device: str = "cpu",
     ) -> None:
@@ -161,7 +171,7 @@ class DQNAgent(Agent):
         self.train_every = train_every
         self.target_update_every = target_update_every
         self.epsilon_start, self.epsilon_end = epsilon_start, epsilon_end
-        self.exploration_fraction = exploration_fraction
+        self.exploration_steps = exploration_steps
         self.hidden = hidden
         self.network = network
         self.env_kwargs = {k: v for k, v in (env_kwargs or {}).items() if k != "obs_mode"}
@@ -218,12 +228,13 @@ class DQNAgent(Agent):
         obs, info = envs.reset(seed=seed)
         autoreset = np.zeros(n, dtype=bool)
         iterations = max(1, total_steps // n)
-        explore_until = max(1, int(iterations * self.exploration_fraction))
+        explore_until = max(1, self.exploration_steps // n)
         history: list[tuple[int, float]] = []
         scores: list[float] = []
         loss_value = float("nan")
         start = time.perf_counter()
         updates = 0
+        step = 0
         with Progress(iterations, "dqn", enabled=progress) as bar:
             for it in range(iterations):
                 eps = self.epsilon_start + min(1.0, it / explore_until) * (
@@ -237,8 +248,10 @@ class DQNAgent(Agent):
                 live = ~autoreset  # a NEXT_STEP reset step is not a transition
                 next_masks = info["action_mask"].astype(bool)
                 for i in np.flatnonzero(live):
-                    collector.step(i, obs[i], actions[i], rewards[i], next_obs[i], next_masks[i],
-                                   term[i], trunc[i])  # fmt: skip
+                    collector.step(
+                        int(i), obs[i], int(actions[i]), float(rewards[i]), next_obs[i],
+                        next_masks[i], bool(term[i]), bool(trunc[i]),
+                    )  # fmt: skip
                 done = term | trunc
                 scores.extend(info["score"][done & live].tolist())
                 autoreset = done
@@ -268,6 +281,7 @@ class DQNAgent(Agent):
             learning_curve(history, curve_path, title="DQN on rlnlp/Snake-v0")
         return {
             "episodes": len(scores),
+            "steps": step,
             "updates": updates,
             "train_score": float(np.mean(scores[-100:] or [0.0])),
             "seconds": time.perf_counter() - start,
@@ -314,7 +328,7 @@ class DQNAgent(Agent):
             "target_update_every": self.target_update_every,
             "epsilon_start": self.epsilon_start,
             "epsilon_end": self.epsilon_end,
-            "exploration_fraction": self.exploration_fraction,
+            "exploration_steps": self.exploration_steps,
             "hidden": self.hidden,
             "network": self.network,
             "env_kwargs": self.env_kwargs,

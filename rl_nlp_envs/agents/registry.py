@@ -26,6 +26,7 @@ class Baseline:
     needs: str = ""
     evaluation: str = "episodes"
     metric: str = "score"
+    max_minutes: float | None = None
 
 
 BASELINES: tuple[Baseline, ...] = (
@@ -39,7 +40,7 @@ BASELINES: tuple[Baseline, ...] = (
     Baseline("rlnlp/Snake-v0", "dqn", "rl_nlp_envs.agents.dqn:DQNAgent",
              "Double DQN with replay and target network on the board channels",
              env_kwargs={"obs_mode": "channels"}, learns=True, cheap=False,
-             train_steps=3_000_000, needs="train"),
+             train_steps=3_000_000, needs="train", max_minutes=14.0),
     Baseline("rlnlp/Translate-v0", "random", "rl_nlp_envs.agents.random_agent:RandomAgent",
              "uniformly random legal tokens", evaluation="split", metric="bleu"),
     Baseline("rlnlp/Translate-v0", "copy", "rl_nlp_envs.agents.text:CopySourceAgent",
@@ -48,6 +49,23 @@ BASELINES: tuple[Baseline, ...] = (
     Baseline("rlnlp/Translate-v0", "memory", "rl_nlp_envs.agents.text:TranslationMemoryAgent",
              "nearest-neighbour translation memory (TF-IDF over the train split)",
              env_kwargs={"action_mode": "text"}, evaluation="split", metric="bleu"),
+    Baseline("rlnlp/Summarize-v0", "random", "rl_nlp_envs.agents.random_agent:RandomAgent",
+             "uniformly random legal tokens", evaluation="split", metric="rougeL"),
+    Baseline("rlnlp/Summarize-v0", "lead", "rl_nlp_envs.agents.text:LeadAgent",
+             "the first two sentences", env_kwargs={"action_mode": "text"},
+             evaluation="split", metric="rougeL"),
+    Baseline("rlnlp/Summarize-v0", "textrank", "rl_nlp_envs.agents.text:TextRankAgent",
+             "the two top sentences of TextRank", env_kwargs={"action_mode": "text"},
+             evaluation="split", metric="rougeL"),
+    Baseline("rlnlp/QA-v0", "random", "rl_nlp_envs.agents.text:RandomSpanAgent",
+             "a random span of 1-4 passage tokens", env_kwargs={"answer_mode": "span"},
+             evaluation="split", metric="f1"),
+    Baseline("rlnlp/QA-v0", "window", "rl_nlp_envs.agents.text:SlidingWindowAgent",
+             "sliding-window lexical overlap with the question", env_kwargs={"action_mode": "text"},
+             evaluation="split", metric="f1"),
+    Baseline("rlnlp/QA-v0", "retriever", "rl_nlp_envs.agents.text:RetrieverAgent",
+             "TF-IDF sentence retrieval plus answer-type heuristics",
+             env_kwargs={"action_mode": "text"}, evaluation="split", metric="f1"),
 )  # fmt: skip
 
 

@@ -102,22 +102,9 @@ def _str_list(value: Any) -> list[str] | None:
     return None
 
 
-def read_jsonl(path: str | Path, src_lang: str, tgt_lang: str) -> LoadReport:
-    """JSON objects, one per line, in one of these shapes:
-
-    - ``{"source": "...", "references": ["...", ...]}`` (or ``"reference": "..."``);
-    - ``{"<src_lang>": "..." or [...], "<tgt_lang>": "..." or [...]}`` (the bundled format;
-      the first source string is the source, all target strings are references);
-    - ``{"translation": {"<src_lang>": "...", "<tgt_lang>": "..."}}`` (Hugging Face style).
-
-    An optional ``"split"`` field is kept in ``meta``; ``"id"`` names the example.
-    """
-    path = Path(path)
-    report = LoadReport()
-    expected = (
-        f'an object with "source" and "references", with "{src_lang}" and "{tgt_lang}", '
-        f'or with "translation": {{"{src_lang}": ..., "{tgt_lang}": ...}}'
-    )
+def iter_json_objects(path: Path, expected: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) of a JSONL file; blank lines, bad JSON and non-objects fail."""
+    count = 0
     for number, line in _open_text_lines(path):
         if not line.strip():
             raise DataFormatError(path, number, f"empty line; expected {expected}")
@@ -127,6 +114,39 @@ def read_jsonl(path: str | Path, src_lang: str, tgt_lang: str) -> LoadReport:
             raise DataFormatError(path, number, f"invalid JSON ({exc.msg})") from None
         if not isinstance(row, dict):
             raise DataFormatError(path, number, f"expected {expected}")
+        count += 1
+        yield number, row
+    if count == 0:
+        raise DataFormatError(path, None, f"the file is empty; expected lines of {expected}")
+
+
+def row_meta(row: Mapping[str, Any], where: str | Path, line: int | None) -> dict[str, Any]:
+    """The optional ``split`` / ``id`` / ``topic`` / ``genre`` fields of a row, checked."""
+    meta = {k: row[k] for k in ("split", "id", "topic", "genre") if k in row}
+    if "split" in meta and meta["split"] not in ("train", "validation", "test"):
+        raise DataFormatError(
+            where, line, f"split {meta['split']!r} must be train, validation or test"
+        )
+    return meta
+
+
+def read_jsonl(path: str | Path, src_lang: str, tgt_lang: str) -> LoadReport:
+    """JSON objects, one per line, in one of these shapes:
+
+    - ``{"source": "...", "references": ["...", ...]}`` (or ``"reference": "..."``);
+    - ``{"<src_lang>": "..." or [...], "<tgt_lang>": "..." or [...]}`` (the bundled format;
+      the first source string is the source, all target strings are references);
+    - ``{"translation": {"<src_lang>": "...", "<tgt_lang>": "..."}}`` (Hugging Face style).
+
+    Optional ``"split"``, ``"id"`` and ``"topic"`` fields are kept in ``meta``.
+    """
+    path = Path(path)
+    report = LoadReport()
+    expected = (
+        f'an object with "source" and "references", with "{src_lang}" and "{tgt_lang}", '
+        f'or with "translation": {{"{src_lang}": ..., "{tgt_lang}": ...}}'
+    )
+    for number, row in iter_json_objects(path, expected):
         obj = row.get("translation", row)
         if not isinstance(obj, dict):
             raise DataFormatError(path, number, f'"translation" must be an object; {expected}')
@@ -140,16 +160,187 @@ def read_jsonl(path: str | Path, src_lang: str, tgt_lang: str) -> LoadReport:
             raise DataFormatError(path, number, f"expected {expected}; got keys {sorted(obj)}")
         if not source[0].strip() or any(not r.strip() for r in refs):
             raise DataFormatError(path, number, "empty source or reference text")
-        meta = {k: row[k] for k in ("split", "id", "topic") if k in row}
-        if "split" in meta and meta["split"] not in ("train", "validation", "test"):
-            raise DataFormatError(
-                path, number, f"split {meta['split']!r} must be train, validation or test"
-            )
+        meta = row_meta(row, path, number)
         meta["sources"] = source
         report.pairs.append(Pair(source[0], refs, f"{_base_name(path)}:{number}", meta))
-    if not report.pairs:
-        raise DataFormatError(path, None, f"the file is empty; expected lines of {expected}")
     return report
+
+
+DOCUMENT_KEYS = ("document", "article", "text")
+SUMMARY_KEYS = ("summaries", "summary", "highlights")
+
+
+def _summary_pair(row: Mapping[str, Any], where: str | Path, line: int | None) -> Pair:
+    expected = (
+        f"an object with a document ({' / '.join(DOCUMENT_KEYS)}) and its summary "
+        f"({' / '.join(SUMMARY_KEYS)}: a string or a list of strings)"
+    )
+    doc_key = next((k for k in DOCUMENT_KEYS if k in row), None)
+    sum_key = next((k for k in SUMMARY_KEYS if k in row), None)
+    if doc_key is None or sum_key is None:
+        raise DataFormatError(where, line, f"expected {expected}; got keys {sorted(row)}")
+    document, summaries = row[doc_key], _str_list(row[sum_key])
+    if not isinstance(document, str) or not document.strip():
+        raise DataFormatError(where, line, f'"{doc_key}" must be a non-empty string')
+    if summaries is None or any(not s.strip() for s in summaries):
+        raise DataFormatError(where, line, f'"{sum_key}" must be a non-empty string or list')
+    origin = f"{Path(str(where)).name}:{line}" if line is not None else str(where)
+    return Pair(document, summaries, origin, row_meta(row, where, line))
+
+
+def read_summaries(source: Any) -> LoadReport:
+    """Document/summary pairs from a JSONL file (``.gz`` allowed) or a ``datasets.Dataset``:
+    ``{"document": ..., "summary": ...}`` or ``"summaries": [...]`` (also ``article`` /
+    ``text`` and ``highlights``, the names of common public corpora)."""
+    report = LoadReport()
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise FileNotFoundError(f"dataset path {path} does not exist")
+        if not any(s in (".jsonl", ".json") for s in path.suffixes):
+            raise DataFormatError(path, None, "unknown file type; use .jsonl (optionally .gz)")
+        for number, row in iter_json_objects(path, "a document/summary object"):
+            report.pairs.append(_summary_pair(row, path, number))
+        return report
+    if isinstance(source, Iterable) and not isinstance(source, (bytes, str)):
+        for i, row in enumerate(source):
+            if not isinstance(row, Mapping):
+                raise DataFormatError("<dataset>", None, f"row {i} is not a dict")
+            report.pairs.append(_summary_pair(row, f"<dataset> row {i}", None))
+        if not report.pairs:
+            raise DataFormatError("<dataset>", None, "the dataset has no rows")
+        return report
+    raise TypeError(f"dataset must be a path or a datasets.Dataset, got {type(source).__name__}")
+
+
+def _load_json(path: Path) -> Any:
+    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
+    with raw:
+        data = raw.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataFormatError(path, line, "invalid UTF-8") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataFormatError(path, exc.lineno, f"invalid JSON ({exc.msg})") from None
+
+
+def _qa_pair(
+    where: str, question: Any, context: Any, answers: list[tuple[str, int | None]],
+    qid: str, impossible: bool, meta: dict[str, Any],
+) -> Pair:  # fmt: skip
+    if not isinstance(question, str) or not question.strip():
+        raise DataFormatError(where, None, f"question {qid!r}: expected a non-empty question")
+    if not isinstance(context, str) or not context.strip():
+        raise DataFormatError(where, None, f"question {qid!r}: expected a non-empty context")
+    for text, start in answers:
+        if start is not None and context[start : start + len(text)] != text:
+            raise DataFormatError(
+                where, None,
+                f"question {qid!r}: answer {text!r} is not at answer_start {start} of the "
+                f"context (found {context[start : start + len(text)]!r})",
+            )  # fmt: skip
+    if not answers and not impossible:
+        raise DataFormatError(where, None, f"question {qid!r} has no answers and is not "
+                              "marked is_impossible")  # fmt: skip
+    texts = list(dict.fromkeys(t for t, _ in answers)) or [""]
+    info = {**meta, "context": context, "id": qid, "is_impossible": impossible,
+            "answer_starts": [s for _, s in answers]}  # fmt: skip
+    return Pair(question, texts, f"{where}#{qid}", info)
+
+
+def read_squad(source: Any) -> LoadReport:
+    """SQuAD v1.1 / v2.0 JSON (``{"data": [{"title", "paragraphs": [{"context", "qas"}]}]}``,
+    ``.gz`` allowed), JSONL rows ``{"question", "context", "answers", "id"}``, or a
+    ``datasets.Dataset`` in the Hugging Face ``squad`` layout. Every answer offset is checked
+    against its context. Unanswerable questions (v2.0 ``is_impossible``) get the reference
+    ``""``. An article-level or row-level ``split`` field is kept."""
+    report = LoadReport()
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise FileNotFoundError(f"dataset path {path} does not exist")
+        if ".jsonl" in path.suffixes:
+            for number, row in iter_json_objects(path, "a question/context/answers object"):
+                report.pairs.append(_qa_row(row, f"{path.name}:{number}", number))
+            return report
+        data = _load_json(path)
+        if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+            raise DataFormatError(path, None, 'expected SQuAD JSON: {"data": [articles]}')
+        for a, article in enumerate(data["data"]):
+            where = f"{path.name} data[{a}]"
+            if not isinstance(article, dict) or not isinstance(article.get("paragraphs"), list):
+                raise DataFormatError(where, None, 'expected an article with "paragraphs"')
+            meta = row_meta(article, where, None)
+            meta["title"] = article.get("title", "")
+            for p, para in enumerate(article["paragraphs"]):
+                pwhere = f"{where}.paragraphs[{p}]"
+                if not isinstance(para, dict) or not isinstance(para.get("qas"), list):
+                    raise DataFormatError(pwhere, None, 'expected "context" and "qas"')
+                for q, qa in enumerate(para["qas"]):
+                    qwhere = f"{pwhere}.qas[{q}]"
+                    if not isinstance(qa, dict) or not isinstance(qa.get("answers", []), list):
+                        raise DataFormatError(qwhere, None, 'expected "question" and "answers"')
+                    answers = []
+                    for ans in qa.get("answers", []):
+                        if (
+                            not isinstance(ans, dict)
+                            or not isinstance(ans.get("text"), str)
+                            or not isinstance(ans.get("answer_start"), int)
+                        ):
+                            raise DataFormatError(qwhere, None, 'answers need "text" (str) and '
+                                                  '"answer_start" (int)')  # fmt: skip
+                        answers.append((ans["text"], ans["answer_start"]))
+                    report.pairs.append(_qa_pair(
+                        qwhere, qa.get("question"), para.get("context"), answers,
+                        str(qa.get("id", f"{a}-{p}-{q}")), bool(qa.get("is_impossible", False)),
+                        meta,
+                    ))  # fmt: skip
+        if not report.pairs:
+            raise DataFormatError(path, None, "no questions in the file")
+        return report
+    if isinstance(source, Iterable) and not isinstance(source, (bytes, str)):
+        for i, row in enumerate(source):
+            if not isinstance(row, Mapping):
+                raise DataFormatError("<dataset>", None, f"row {i} is not a dict")
+            report.pairs.append(_qa_row(row, f"<dataset> row {i}", None))
+        if not report.pairs:
+            raise DataFormatError("<dataset>", None, "the dataset has no rows")
+        return report
+    raise TypeError(f"dataset must be a path or a datasets.Dataset, got {type(source).__name__}")
+
+
+def _qa_row(row: Mapping[str, Any], where: str, line: int | None) -> Pair:
+    """A flat question row: answers as strings, ``{"text", "answer_start"}`` objects, or the
+    Hugging Face ``{"text": [...], "answer_start": [...]}`` columns."""
+    raw = row.get("answers", [])
+    answers: list[tuple[str, int | None]] = []
+    if isinstance(raw, Mapping):
+        texts, starts = raw.get("text", []), raw.get("answer_start", [])
+        if not isinstance(texts, list) or not isinstance(starts, list) or len(texts) != len(starts):
+            raise DataFormatError(where, None, '"answers" columns "text" and "answer_start" '
+                                  "must be lists of equal length")  # fmt: skip
+        answers = [(str(t), int(s)) for t, s in zip(texts, starts, strict=True)]
+    elif isinstance(raw, list):
+        for ans in raw:
+            if isinstance(ans, str):
+                answers.append((ans, None))
+            elif isinstance(ans, Mapping) and isinstance(ans.get("text"), str):
+                start = ans.get("answer_start")
+                answers.append((ans["text"], int(start) if isinstance(start, int) else None))
+            else:
+                raise DataFormatError(where, None, "each answer must be a string or an object "
+                                      'with "text"')  # fmt: skip
+    else:
+        raise DataFormatError(where, None, '"answers" must be a list or a text/answer_start object')
+    meta = row_meta(row, where, line)
+    meta["title"] = row.get("title", "")
+    impossible = bool(row.get("is_impossible", not answers))
+    return _qa_pair(where, row.get("question"), row.get("context"), answers,
+                    str(row.get("id", where)), impossible, meta)  # fmt: skip
 
 
 # -- gettext -----------------------------------------------------------------------------------

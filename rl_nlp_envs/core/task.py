@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,3 +111,39 @@ class Task:
                 out.append(ex.prompt)
                 out.extend(ex.references)
         return out
+
+
+def task_from_source(
+    name: str,
+    dataset: Any,
+    read: Callable[[Any], Any],
+    make_example: Callable[[Any, int], Example],
+    **info: Any,
+) -> Task:
+    """Build a task from user data: one source for all splits, or ``{split: source}``.
+
+    ``read`` turns a source (path or dataset object) into a ``LoadReport``; ``make_example``
+    turns its k-th pair into an ``Example``. Rows carrying a ``split`` field keep it; rows of a
+    single source without one serve every split; rows of a mapping go to the mapping's split.
+    """
+    sources = dataset.items() if isinstance(dataset, Mapping) else [(None, dataset)]
+    pairs: list[tuple[str, Example]] = []
+    skipped: dict[str, int] = {}
+    k = 0
+    for split, source in sources:
+        if split is not None and split not in SPLITS:
+            raise ValueError(f"unknown split {split!r} in dataset=; allowed: {', '.join(SPLITS)}")
+        report = read(source)
+        for reason, n in report.skipped.items():
+            skipped[reason] = skipped.get(reason, 0) + n
+        for pair in report.pairs:
+            example = make_example(pair, k)
+            k += 1
+            if split is not None:
+                targets = [split]
+            elif "split" in pair.meta:
+                targets = [pair.meta["split"]]
+            else:
+                targets = list(SPLITS)
+            pairs.extend((s, example) for s in targets)
+    return Task.from_examples(name, pairs, skipped=skipped, **info)

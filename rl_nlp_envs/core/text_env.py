@@ -76,7 +76,8 @@ class TextEnv(gym.Env[Any, Any]):
     ## Info
     At reset and every step: ``example_id``, ``split``, ``index``, ``prompt_truncated`` and
     (token mode) ``action_mask``. At the end also: ``hypothesis``, ``references``,
-    ``metrics`` (every metric of the task) and ``score`` (the reward metric, unscaled).
+    ``metrics`` (every metric of the task), ``score`` (the reward metric, unscaled),
+    ``masked_action`` and, where the task defines them, ``diagnostics``.
 
     ## Arguments
     ``task``, ``reward_fn``, ``metrics``, ``tokenizer`` (None: bundled), ``action_mode``,
@@ -291,6 +292,9 @@ class TextEnv(gym.Env[Any, Any]):
             "score": score,
             "masked_action": masked,
         }
+        diagnostics = self.diagnostics(self._hypothesis, refs)
+        if diagnostics:
+            self._final["diagnostics"] = diagnostics
         if self.render_mode == "human":
             self.render()
         return self._observation(), self._last_reward, terminated, truncated, self._info()
@@ -301,6 +305,21 @@ class TextEnv(gym.Env[Any, Any]):
         for name, fn in self.metrics.items():
             out[name] = score if name == self.reward_name else float(fn(hypothesis, references))
         return out
+
+    def diagnostics(self, hypothesis: str, references: list[str]) -> dict[str, float]:
+        """Task-specific statistics of a finished response (e.g. reward-hacking signs)."""
+        return {}
+
+    def corpus_metrics(
+        self, hypotheses: Sequence[str], references: Sequence[Sequence[str]]
+    ) -> dict[str, float]:
+        """Metrics of a whole evaluation set; by default the mean of each sentence metric."""
+        return {
+            name: float(
+                np.mean([fn(h, list(r)) for h, r in zip(hypotheses, references, strict=True)])
+            )
+            for name, fn in self.metrics.items()
+        }
 
     # -- observations, masks, infos ------------------------------------------------------------
     def _observation(self) -> Any:

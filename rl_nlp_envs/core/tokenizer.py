@@ -61,6 +61,13 @@ class Tokenizer:
             return list(self._backend.encode(text, add_special_tokens=False).ids)
         return list(self.hf.encode(text, add_special_tokens=False))
 
+    def encode_with_offsets(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """Token ids of ``text`` and each token's (start, end) character offsets."""
+        if self._backend is None:
+            raise ValueError("character offsets need a fast (Rust-backed) tokenizer")
+        enc = self._backend.encode(text, add_special_tokens=False)
+        return list(enc.ids), [(int(a), int(b)) for a, b in enc.offsets]
+
     def decode(self, ids: Any) -> str:
         """Text of ``ids``, special tokens dropped."""
         ids = [int(i) for i in ids]

@@ -1,29 +1,53 @@
-"""Reward functions for text environments: sentence BLEU and chrF, equal to sacreBLEU's.
+"""Reward functions for text environments: sentence BLEU and chrF (equal to sacreBLEU's),
+ROUGE (equal to rouge-score's) and SQuAD F1 / exact match (the official script's).
 
 Every reward is a callable ``(hypothesis: str, references: Sequence[str]) -> float``
 (:class:`RewardFn`). The built-in ones are :class:`Metric` instances, which can also prepare the
 references once (:meth:`Metric.prepare`) and score many hypotheses against them
 (:meth:`Metric.score_prepared`), as dense per-token rewards need.
 
-Importing this package is cheap: it needs only numpy (no sacreBLEU, torch or transformers).
+Importing this package is cheap: it needs only numpy (no sacreBLEU, rouge-score, NLTK, torch
+or transformers).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from rl_nlp_envs.rewards.base import Metric, RewardFn
 from rl_nlp_envs.rewards.bleu import BLEU
 from rl_nlp_envs.rewards.chrf import CHRF
+from rl_nlp_envs.rewards.rouge import ROUGE, ROUGEMix
+from rl_nlp_envs.rewards.squad import ExactMatch, SquadF1
 
-__all__ = ["BLEU", "CHRF", "REWARDS", "REWARD_FACTORIES", "Metric", "RewardFn", "get_reward"]
+__all__ = [
+    "BLEU",
+    "CHRF",
+    "REWARDS",
+    "REWARD_FACTORIES",
+    "ROUGE",
+    "ExactMatch",
+    "Metric",
+    "ROUGEMix",
+    "RewardFn",
+    "SquadF1",
+    "get_reward",
+]
 
 #: Name -> metric class (or any factory taking keyword options). Adding a metric is one line.
 REWARD_FACTORIES: dict[str, Callable[..., Metric]] = {
     "bleu": BLEU,
     "chrf": CHRF,
+    "rouge1": functools.partial(ROUGE, rouge_type="rouge1"),
+    "rouge2": functools.partial(ROUGE, rouge_type="rouge2"),
+    "rougeL": functools.partial(ROUGE, rouge_type="rougeL"),
+    "rougeLsum": functools.partial(ROUGE, rouge_type="rougeLsum"),
+    "f1": SquadF1,
+    "exact_match": ExactMatch,
 }
+# ROUGEMix is not registered: it has no default (it needs its weights).
 
 #: Ready-made instances with default settings, one per factory: ``{"bleu": BLEU(), ...}``.
 REWARDS: dict[str, Metric] = {name: factory() for name, factory in REWARD_FACTORIES.items()}

@@ -1,23 +1,39 @@
 """Sentence chrF and chrF++, equal to ``sacrebleu.sentence_chrf(...).score`` bit for bit.
 
-The statistics (character and word n-gram counts and matches per order) are integers, so they can
-be computed any way; the final F-score replicates sacreBLEU's float operations in the same order.
-References are counted once in :meth:`CHRF.prepare`.
+chrF only needs integer statistics per n-gram order (hypothesis n-grams, reference n-grams,
+matches), so they may be computed any way; the final F-score replicates sacreBLEU's float
+operations in the same order. References are processed once in :meth:`CHRF.prepare`.
+
+Character n-grams are matched in numpy: each character becomes a digit (its rank in the
+references' alphabet; one extra digit for characters the references lack), an n-gram becomes
+the integer with those digits in base ``len(alphabet) + 2``, and the clipped matches
+``sum(min(hyp_count, ref_count))`` of all orders come from one binary search of the hypothesis
+keys among the reference's sorted keys and a ``bincount``. Alphabets too large for 63-bit keys
+(or a long ``char_order``) fall back to Python dictionaries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from operator import add
 from typing import Any, NamedTuple
 
-from rl_nlp_envs.rewards.base import Metric, check_hypothesis, check_references
-from rl_nlp_envs.rewards.bleu import _count
+import numpy as np
 
-__all__ = ["CHRF"]
+from rl_nlp_envs.rewards.base import Metric, check_hypothesis, check_references
+from rl_nlp_envs.rewards.bleu import NgramCounts, matched, ngram_counts, word_ngrams
+
+__all__ = ["CHRF", "CHRFReferences", "CharKeys", "ReferenceKeys", "compute_f_score"]
 
 # string.punctuation, as in sacreBLEU's chrF++ word splitter
 _PUNCTS = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+# UTF-32 of code point 0xFFFFFFFF (not a character): pads a line so that every position starts
+# a full-width n-gram window; it gets the unknown digit.
+_PAD_BYTES = b"\xff\xff\xff\xff"
+_MAX_KEY = 2**63 - 1
+_ZERO_ONE = np.array([0, 1], dtype=np.uint32)
 
 
 def _remove_punctuation(sent: str) -> list[str]:
@@ -33,16 +49,6 @@ def _remove_punctuation(sent: str) -> list[str]:
         else:
             words.append(w)
     return words
-
-
-def _match(hyp: list[Any], ref: dict[Any, int]) -> int:
-    """Size of the multiset intersection of the n-grams ``hyp`` with the counts ``ref``."""
-    distinct = set(hyp)
-    if len(distinct) == len(hyp):
-        return len(distinct.intersection(ref))
-    counts = _count(hyp)
-    common = counts.keys() & ref.keys()
-    return sum(map(min, map(counts.__getitem__, common), map(ref.__getitem__, common)))
 
 
 def compute_f_score(
@@ -82,34 +88,96 @@ def compute_f_score(
     return 0.0
 
 
-class _Grams:
-    """The hypothesis' n-grams per order, built lazily (later orders are often not needed)."""
+_windows: dict[int, np.ndarray] = {}
 
-    __slots__ = ("char_grams", "chars", "word_grams", "words")
 
-    def __init__(self, chars: str, words: list[str] | None) -> None:
-        self.chars = chars
-        self.char_grams: list[list[str]] = [list(chars)]
-        self.words = words
-        self.word_grams: list[list[Any]] = [words] if words is not None else []
+def _window_index(length: int, width: int) -> np.ndarray:
+    """``[[i, i+1, ..., i+width-1] for i in range(length)]`` as an array (cached, grown)."""
+    index = _windows.get(width)
+    if index is None or len(index) < length:
+        rows = max(256, 2 * length)
+        index = np.arange(rows)[:, None] + np.arange(width)[None, :]
+        _windows[width] = index
+    return index[:length]
 
-    def char(self, n: int) -> list[str]:
-        grams = self.char_grams
-        chars = self.chars
-        while len(grams) < n:
-            k = len(grams)
-            # (k+1)-grams: each k-gram but the last, extended by the character after it
-            grams.append(list(map(add, grams[-1][:-1], chars[k:])))
-        return grams[n - 1]
 
-    def word(self, n: int) -> list[Any]:
-        grams = self.word_grams
-        words = self.words
-        assert words is not None
-        while len(grams) < n:
-            k = len(grams) + 1
-            grams.append(list(zip(*(words[i:] for i in range(k)), strict=False)))
-        return grams[n - 1]
+@functools.lru_cache(maxsize=512)
+def _digit_table(size: int) -> np.ndarray:
+    """Digit by ``searchsorted(bounds, cp, "right")``: k+1 at 2k+1, the unknown digit elsewhere."""
+    table = np.full(2 * size + 1, size + 1, dtype=np.int64)
+    table[1::2] = np.arange(1, size + 1)
+    table.flags.writeable = False
+    return table
+
+
+@functools.lru_cache(maxsize=512)
+def _powers(radix: int, order: int) -> np.ndarray:
+    """``powers[j, n-1] = radix ** (n-1-j)`` for j < n, else 0: ``window @ powers`` = keys."""
+    exponents = np.arange(order)[None, :] - np.arange(order)[:, None]
+    powers = np.where(exponents >= 0, radix ** np.maximum(exponents, 0), 0).astype(np.int64)
+    powers.flags.writeable = False
+    return powers
+
+
+class ReferenceKeys(NamedTuple):
+    """One reference's character n-gram keys, for counting matches by binary search."""
+
+    keys: np.ndarray
+    """The distinct keys, sorted, followed by a 0 sentinel (keys are >= 1)."""
+    counts: np.ndarray
+    """How often each key occurs (then a 0)."""
+    starts: np.ndarray
+    """Index in ``keys`` where the keys of each order 1..order begin."""
+
+
+class CharKeys:
+    """Exact integer keys for the character n-grams (orders 1..``order``) over an alphabet.
+
+    A character's digit is its rank in ``alphabet`` plus one; characters outside it and the
+    padding share the digit ``len(alphabet) + 1``, which no reference n-gram contains, so such
+    n-grams never match. The leading digit is never 0, hence the keys of order n lie in
+    ``[radix**(n-1), radix**n)`` with ``radix = len(alphabet) + 2``.
+    """
+
+    __slots__ = ("bounds", "digits", "order", "powers")
+
+    def __init__(self, alphabet: set[str], order: int) -> None:
+        cps = np.array(sorted(map(ord, alphabet)), dtype=np.uint32)
+        # searchsorted(bounds, cp, "right") is odd (2k+1) exactly when cp is the k-th character
+        self.bounds = (cps[:, None] + _ZERO_ONE).ravel()
+        self.digits = _digit_table(len(cps))
+        self.order = order
+        self.powers = _powers(len(cps) + 2, order)
+
+    @staticmethod
+    def fits(alphabet_size: int, order: int) -> bool:
+        """Whether every key fits in an int64."""
+        return (alphabet_size + 2) ** order - 1 <= _MAX_KEY
+
+    def keys(self, chars: str) -> np.ndarray:
+        """``(len(chars), order)`` keys: row i holds the n-grams starting at i, n = 1..order.
+
+        Windows running past the end are padded with the unknown digit.
+        """
+        cps = np.frombuffer(
+            chars.encode("utf-32-le", "surrogatepass") + _PAD_BYTES * (self.order - 1),
+            dtype="<u4",
+        )
+        digits = self.digits[self.bounds.searchsorted(cps, "right")]
+        return digits[_window_index(len(chars), self.order)] @ self.powers
+
+    def reference_keys(self, chars: str) -> ReferenceKeys:
+        """The keys of all complete n-grams of ``chars``, prepared for :func:`_numpy_matches`."""
+        keys = np.sort(self.keys(chars)[_window_index(len(chars), self.order) < len(chars)])
+        n = len(keys)
+        # run boundaries of equal keys (np.unique without its overhead)
+        new_run = np.empty(n + 1, dtype=bool)
+        new_run[0] = new_run[n] = True
+        np.not_equal(keys[1:], keys[:-1], out=new_run[1:n])
+        bounds = np.flatnonzero(new_run)
+        distinct = keys[bounds[:-1]]
+        starts = distinct.searchsorted(self.powers[0])  # radix ** (n-1): the first key of order n
+        return ReferenceKeys(np.append(distinct, 0), np.append(np.diff(bounds), 0), starts)
 
 
 class CHRFReferences(NamedTuple):
@@ -117,14 +185,49 @@ class CHRFReferences(NamedTuple):
 
     config: tuple[Any, ...]
     """The preparing metric's settings (checked by :meth:`CHRF.score_prepared`)."""
-    char_counts: tuple[tuple[dict[str, int], ...], ...]
-    """Per reference, per character order 1..char_order: n-gram counts."""
     char_lens: tuple[int, ...]
-    """Per reference: number of characters counted (whitespace removed unless kept)."""
-    word_counts: tuple[tuple[dict[Any, int], ...], ...]
-    """Per reference, per word order 1..word_order: n-gram counts (empty for plain chrF)."""
+    """Per reference: the number of characters counted (whitespace removed unless kept)."""
+    char_index: CharKeys | None
+    """Key encoder over the references' alphabet (None: Python dictionaries are used)."""
+    char_keys: tuple[ReferenceKeys, ...]
+    """Per reference: its n-gram keys under ``char_index`` (empty when that is None)."""
+    char_counts: tuple[tuple[NgramCounts, ...], ...]
+    """Per reference, per order: character n-gram counts (only when ``char_index`` is None)."""
     word_lens: tuple[int, ...]
-    """Per reference: number of words (0 for plain chrF)."""
+    """Per reference: the number of words (0 for plain chrF)."""
+    word_counts: tuple[tuple[NgramCounts, ...], ...]
+    """Per reference, per word order: word n-gram counts (empty for plain chrF)."""
+
+
+def _char_grams(chars: str, order: int) -> list[list[str]]:
+    """The character n-grams of ``chars`` for n = 1..order (each (n+1)-gram extends an n-gram)."""
+    grams = [list(chars)]
+    for n in range(1, min(order, len(chars))):
+        grams.append(list(map(add, grams[-1][:-1], chars[n:])))
+    return grams
+
+
+def _dict_stats(
+    hyp_len: int,
+    hyp_grams: Callable[[int], list[Any]],
+    ref_len: int,
+    ref_counts: Sequence[NgramCounts],
+    order: int,
+) -> list[int]:
+    """``[hyp, ref, match]`` for orders 1..order against one reference's n-gram counts."""
+    stats: list[int] = []
+    matching = True
+    for n in range(1, order + 1):
+        n_ref = max(ref_len - n + 1, 0)
+        # sacreBLEU counts no hypothesis n-grams when the reference has none of that order
+        n_hyp = max(hyp_len - n + 1, 0) if n_ref else 0
+        hits = 0
+        if matching and n_hyp:
+            hits = matched(hyp_grams(n), ref_counts[n - 1])
+            # every matching n-gram extends a matching (n-1)-gram: later orders match nothing
+            matching = hits > 0
+        stats += (n_hyp, n_ref, hits)
+    return stats
 
 
 class CHRF(Metric):
@@ -138,7 +241,9 @@ class CHRF(Metric):
     :param eps_smoothing: chrF++.py/NLTK/Moses-style epsilon smoothing instead of sacreBLEU's
         default effective-order averaging.
 
-    Scores are in [0, 100]; with several references the best-scoring one counts.
+    Scores are in [0, 100]; with several references the best-scoring one counts. Use
+    :meth:`prepare` once per example and :meth:`score_prepared` per hypothesis when scoring many
+    hypotheses (e.g. all prefixes) against the same references.
     """
 
     name = "chrf"
@@ -172,92 +277,131 @@ class CHRF(Metric):
             f"eps_smoothing={self.eps_smoothing})"
         )
 
-    def _split(self, sentence: str) -> tuple[str, list[str] | None]:
+    def _split(self, sentence: str) -> tuple[str, list[str]]:
+        """The characters chrF counts and, for chrF++, the words."""
         if self.lowercase:
             sentence = sentence.lower()
         chars = "".join(sentence.split()) if self.remove_whitespace else sentence
-        words = _remove_punctuation(sentence) if self.word_order else None
-        return chars, words
+        return chars, _remove_punctuation(sentence) if self.word_order else []
 
     def prepare(self, references: Sequence[str]) -> CHRFReferences:
         """Count the character (and word) n-grams of every reference once."""
         refs = check_references(references)
-        char_counts, char_lens, word_counts, word_lens = [], [], [], []
-        for ref in refs:
-            chars, words = self._split(ref)
-            grams = _Grams(chars, words)
-            char_counts.append(
-                tuple(
-                    _count(grams.char(n)) if n <= len(chars) else {}
-                    for n in range(1, self.char_order + 1)
-                )
+        split = [self._split(ref) for ref in refs]
+        order = self.char_order
+        alphabet = set().union(*(chars for chars, _ in split))
+        char_index = CharKeys(alphabet, order) if CharKeys.fits(len(alphabet), order) else None
+        char_keys: tuple[ReferenceKeys, ...] = ()
+        char_counts: tuple[tuple[NgramCounts, ...], ...] = ()
+        if char_index is not None:
+            char_keys = tuple(char_index.reference_keys(chars) for chars, _ in split)
+        else:
+            char_counts = tuple(
+                _dict_counts(_char_grams(chars, order), order) for chars, _ in split
             )
-            char_lens.append(len(chars))
-            if words is None:
-                word_counts.append(())
-                word_lens.append(0)
-            else:
-                word_counts.append(
-                    tuple(
-                        _count(grams.word(n)) if n <= len(words) else {}
-                        for n in range(1, self.word_order + 1)
-                    )
+        word_counts: tuple[tuple[NgramCounts, ...], ...] = ()
+        if self.word_order:
+            word_counts = tuple(
+                _dict_counts(
+                    [list(word_ngrams(words, n)) for n in range(1, self.word_order + 1)],
+                    self.word_order,
                 )
-                word_lens.append(len(words))
+                for _, words in split
+            )
         return CHRFReferences(
-            self._config, tuple(char_counts), tuple(char_lens), tuple(word_counts), tuple(word_lens)
+            config=self._config,
+            char_lens=tuple(len(chars) for chars, _ in split),
+            char_index=char_index,
+            char_keys=char_keys,
+            char_counts=char_counts,
+            word_lens=tuple(len(words) for _, words in split),
+            word_counts=word_counts,
         )
 
-    def statistics(self, hypothesis: str, prepared: CHRFReferences) -> list[list[int]]:
-        """Per reference, sacreBLEU's ``[hyp, ref, match]`` statistics for every order."""
+    def _check_prepared(self, prepared: object) -> None:
         if type(prepared) is not CHRFReferences:
             raise TypeError(
                 f"prepared must come from CHRF.prepare(references), got {type(prepared).__name__}"
             )
         if prepared.config != self._config:
             raise ValueError("these references were prepared by a chrF with other settings")
+
+    def statistics(self, hypothesis: str, prepared: CHRFReferences) -> list[list[int]]:
+        """Per reference, sacreBLEU's ``[hyp, ref, match]`` statistics for every order."""
+        check_hypothesis(hypothesis)
+        self._check_prepared(prepared)
+        return self._statistics(hypothesis, prepared)
+
+    def _statistics(self, hypothesis: str, prepared: CHRFReferences) -> list[list[int]]:
         chars, words = self._split(hypothesis)
-        grams = _Grams(chars, words)
         n_chars = len(chars)
-        all_stats = []
-        for r, ref_counts in enumerate(prepared.char_counts):
-            stats = _order_stats(
-                n_chars, prepared.char_lens[r], ref_counts, self.char_order, grams.char
-            )
-            if words is not None:
-                stats += _order_stats(
-                    len(words),
-                    prepared.word_lens[r],
-                    prepared.word_counts[r],
-                    self.word_order,
-                    grams.word,
-                )
-            all_stats.append(stats)
+        order = self.char_order
+        ref_lens = prepared.char_lens
+        if prepared.char_index is not None:
+            char_matches = _numpy_matches(chars, prepared.char_index, prepared.char_keys)
+            all_stats = []
+            for ref_len, hits in zip(ref_lens, char_matches, strict=True):
+                stats: list[int] = []
+                for n in range(1, order + 1):
+                    n_ref = max(ref_len - n + 1, 0)
+                    # sacreBLEU counts no hypothesis n-grams when the reference has none
+                    n_hyp = max(n_chars - n + 1, 0) if n_ref else 0
+                    stats += (n_hyp, n_ref, hits[n - 1] if n_hyp else 0)
+                all_stats.append(stats)
+        else:
+            char_grams = _char_grams(chars, order)
+            all_stats = [
+                _dict_stats(n_chars, lambda n: char_grams[n - 1], ref_len, counts, order)
+                for ref_len, counts in zip(ref_lens, prepared.char_counts, strict=True)
+            ]
+        if self.word_order:
+            word_grams: dict[int, list[Any]] = {}
+
+            def get_words(n: int) -> list[Any]:
+                grams = word_grams.get(n)
+                if grams is None:
+                    grams = word_grams[n] = list(word_ngrams(words, n))
+                return grams
+
+            for stats, ref_len, counts in zip(
+                all_stats, prepared.word_lens, prepared.word_counts, strict=True
+            ):
+                stats += _dict_stats(len(words), get_words, ref_len, counts, self.word_order)
         return all_stats
 
     def score_prepared(self, hypothesis: str, prepared: CHRFReferences) -> float:
         """chrF of ``hypothesis`` against references from :meth:`prepare`, in [0, 100]."""
-        check_hypothesis(hypothesis)
+        if type(hypothesis) is not str:
+            check_hypothesis(hypothesis)
+        if type(prepared) is not CHRFReferences or prepared.config != self._config:
+            self._check_prepared(prepared)
         order = self.char_order + self.word_order
         return max(
             compute_f_score(stats, order, self.beta, self.eps_smoothing)
-            for stats in self.statistics(hypothesis, prepared)
+            for stats in self._statistics(hypothesis, prepared)
         )
 
 
-def _order_stats(
-    hyp_len: int, ref_len: int, ref_counts: Sequence[dict[Any, int]], max_order: int, hyp_grams: Any
-) -> list[int]:
-    """``[hyp, ref, match]`` for orders 1..max_order of one n-gram kind against one reference."""
-    stats: list[int] = []
-    matching = True
-    for n in range(1, max_order + 1):
-        n_ref = max(ref_len - n + 1, 0)
-        n_hyp = max(hyp_len - n + 1, 0) if n_ref else 0
-        match = 0
-        if matching and n_hyp:
-            match = _match(hyp_grams(n), ref_counts[n - 1])
-            # Every matching n-gram extends a matching (n-1)-gram: later orders match nothing.
-            matching = match > 0
-        stats += (n_hyp, n_ref, match)
-    return stats
+def _dict_counts(grams: list[list[Any]], order: int) -> tuple[NgramCounts, ...]:
+    """Per order 1..order, the counts of ``grams[n-1]`` (empty when there are none)."""
+    return tuple(
+        ngram_counts(grams[n - 1]) if n <= len(grams) else set() for n in range(1, order + 1)
+    )
+
+
+def _numpy_matches(
+    chars: str, index: CharKeys, references: Sequence[ReferenceKeys]
+) -> list[list[int]]:
+    """Per reference, the clipped character n-gram matches ``sum(min(hyp, ref count))``."""
+    hyp = index.keys(chars).ravel()
+    out = []
+    for ref in references:
+        size = len(ref.keys)
+        # where each hypothesis n-gram is (or would be) among the reference's distinct keys
+        at = ref.keys[:-1].searchsorted(hyp)
+        hyp_counts = np.bincount(at[ref.keys[at] == hyp], minlength=size)
+        clipped = np.minimum(hyp_counts, ref.counts)
+        # per order: sum over its block of keys; an order the reference lacks gets a junk sum,
+        # which the caller ignores (its statistics are all 0)
+        out.append(np.add.reduceat(clipped, ref.starts).tolist())
+    return out

@@ -67,7 +67,7 @@ def test_checkpoints_refuse_pickles_and_foreign_agents(tmp_path: Path) -> None:
     RandomAgent(gym.make("rlnlp/Snake-v0")).save(other)
     with pytest.raises(ValueError, match="for agent 'random'"):
         QLearningAgent().load(other)
-    with pytest.raises(FileNotFoundError, match="agent.json"):
+    with pytest.raises(FileNotFoundError, match=r"agent\.json"):
         QLearningAgent().load(tmp_path / "missing")
 
 

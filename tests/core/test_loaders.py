@@ -22,7 +22,7 @@ from rl_nlp_envs.core.loaders import (
     read_tsv,
 )
 
-PO = r'''# German translation
+PO = r"""# German translation
 msgid ""
 msgstr ""
 "Content-Type: text/plain; charset=UTF-8\n"
@@ -53,7 +53,7 @@ msgid "One file"
 msgid_plural "%d files"
 msgstr[0] "Eine Datei"
 msgstr[1] "%d Dateien"
-'''
+"""
 
 
 def _write(tmp: Path, name: str, text: str) -> Path:
@@ -136,7 +136,7 @@ def test_po_errors_name_the_line(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match=r"bad\.po:2: unexpected 'msgfoo'"):
         read_po(_write(tmp_path, "bad.po", 'msgid "a"\nmsgfoo "b"\n'))
     with pytest.raises(DataFormatError, match=r"q\.po:1: expected a quoted string"):
-        read_po(_write(tmp_path, "q.po", "msgid a\nmsgstr \"b\"\n"))
+        read_po(_write(tmp_path, "q.po", 'msgid a\nmsgstr "b"\n'))
 
 
 def test_tsv_rows_and_errors(tmp_path: Path) -> None:

@@ -99,7 +99,7 @@ def test_dense_rewards_sum_to_the_final_score(metric: str) -> None:
         ids = tok.encode(reference)
         # follow the reference with random corruptions, so that scores rise and fall
         total, done = 0.0, False
-        for token in ids + [tok.eos_id]:
+        for token in [*ids, tok.eos_id]:
             if rng.random() < 0.3:
                 token = int(rng.integers(4, tok.vocab_size))
             _, reward, terminated, truncated, info = env.step(token)

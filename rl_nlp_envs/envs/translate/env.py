@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from rl_nlp_envs.core.loaders import LoadReport, read_parallel
-from rl_nlp_envs.core.task import SPLITS, Example, Task
+from rl_nlp_envs.core.loaders import Pair, read_parallel
+from rl_nlp_envs.core.task import Example, Task, task_from_source
 from rl_nlp_envs.core.text_env import TextEnv
 
 LANGUAGES = {"en": "English", "de": "German", "zh": "Chinese"}
@@ -34,31 +34,6 @@ def bundled_path(src: str, tgt: str) -> Path:
     return Path(str(resources.files("rl_nlp_envs") / "data" / "translate" / name))
 
 
-def _examples(
-    report: LoadReport, src: str, tgt: str, template: str, default_splits: Sequence[str]
-) -> list[tuple[str, Example]]:
-    out = []
-    for k, pair in enumerate(report.pairs):
-        prompt = template.format(
-            source_language=LANGUAGES.get(src, src),
-            target_language=LANGUAGES.get(tgt, tgt),
-            text=pair.source,
-        )
-        extra = {key: value for key, value in pair.meta.items() if key != "split"}
-        meta = {
-            "source": pair.source,
-            "source_lang": src,
-            "target_lang": tgt,
-            "origin": pair.origin,
-            **extra,
-        }
-        example_id = str(pair.meta.get("id", f"{src}-{tgt}-{k:05d}"))
-        example = Example(example_id, prompt, tuple(pair.references), meta)
-        splits = [pair.meta["split"]] if "split" in pair.meta else list(default_splits)
-        out.extend((split, example) for split in splits)
-    return out
-
-
 def load_translation_task(
     direction: str = "en-de",
     dataset: Any = None,
@@ -75,34 +50,26 @@ def load_translation_task(
     """
     if dataset is None:
         src, tgt = parse_direction(direction)
-        report = read_parallel(bundled_path(src, tgt), src, tgt)
-        return Task.from_examples(
-            f"translate-{direction}",
-            _examples(report, src, tgt, prompt_template, SPLITS),
-            direction=direction,
-        )
-    if source_language and target_language:
+        dataset = bundled_path(src, tgt)
+    elif source_language and target_language:
         src, tgt = source_language, target_language
+    elif direction.count("-") == 1:
+        src, tgt = direction.split("-")
     else:
-        src, tgt = direction.split("-") if "-" in direction else parse_direction(direction)
-    if isinstance(dataset, Mapping):
-        pairs: list[tuple[str, Example]] = []
-        for split, source in dataset.items():
-            if split not in SPLITS:
-                raise ValueError(
-                    f"unknown split {split!r} in dataset=; allowed: {', '.join(SPLITS)}"
-                )
-            pairs.extend(
-                _examples(read_parallel(source, src, tgt), src, tgt, prompt_template, [split])
-            )
-        return Task.from_examples(f"translate-{src}-{tgt}", pairs, direction=f"{src}-{tgt}")
-    report = read_parallel(dataset, src, tgt)
-    return Task.from_examples(
-        f"translate-{src}-{tgt}",
-        _examples(report, src, tgt, prompt_template, SPLITS),
-        direction=f"{src}-{tgt}",
-        skipped=report.skipped,
-    )
+        src, tgt = parse_direction(direction)
+    names = {"source_language": LANGUAGES.get(src, src), "target_language": LANGUAGES.get(tgt, tgt)}
+
+    def make_example(pair: Pair, k: int) -> Example:
+        prompt = prompt_template.format(text=pair.source, **names)
+        extra = {key: value for key, value in pair.meta.items() if key != "split"}
+        meta = {"source": pair.source, "source_lang": src, "target_lang": tgt,
+                "origin": pair.origin, **extra}  # fmt: skip
+        example_id = str(pair.meta.get("id", f"{src}-{tgt}-{k:05d}"))
+        return Example(example_id, prompt, tuple(pair.references), meta)
+
+    return task_from_source(f"translate-{src}-{tgt}", dataset,
+                            lambda source: read_parallel(source, src, tgt), make_example,
+                            direction=f"{src}-{tgt}")  # fmt: skip
 
 
 class TranslateEnv(TextEnv):

@@ -15,7 +15,9 @@ from rl_nlp_envs.envs.translate.env import TranslateEnv, bundled_path, load_tran
 sacrebleu = pytest.importorskip("sacrebleu")
 
 
-@pytest.mark.parametrize("pair,minimum,min_test", [(("en", "de"), 2000, 200), (("en", "zh"), 600, 60)])
+@pytest.mark.parametrize(
+    "pair,minimum,min_test", [(("en", "de"), 2000, 200), (("en", "zh"), 600, 60)]
+)
 def test_bundled_corpora_sizes_splits_and_second_references(
     pair: tuple[str, str], minimum: int, min_test: int
 ) -> None:
@@ -47,9 +49,10 @@ def test_every_direction_serves_the_right_languages(direction: str) -> None:
         example.references[1], list(example.references), tokenize="zh" if tgt == "zh" else "13a"
     ).score
     assert reward == expected and info["metrics"]["bleu"] == expected
-    assert info["metrics"]["chrf"] == sacrebleu.sentence_chrf(
-        example.references[1], list(example.references)
-    ).score
+    assert (
+        info["metrics"]["chrf"]
+        == sacrebleu.sentence_chrf(example.references[1], list(example.references)).score
+    )
 
 
 def test_unknown_direction_lists_the_valid_ones() -> None:
@@ -109,8 +112,11 @@ def test_copy_and_memory_baselines_in_both_modes() -> None:
         obs, _, terminated, truncated, info = env.step(copy.act(obs, info))
         if terminated or truncated:
             break
-    assert info["hypothesis"] == env.unwrapped.tokenizer.decode(  # type: ignore[attr-defined]
-        env.unwrapped.tokenizer.encode(source)[:64]  # type: ignore[attr-defined]
+    assert (
+        info["hypothesis"]
+        == env.unwrapped.tokenizer.decode(  # type: ignore[attr-defined]
+            env.unwrapped.tokenizer.encode(source)[:64]  # type: ignore[attr-defined]
+        )
     )
     text_env = gym.make("rlnlp/Translate-v0", action_mode="text")
     memory = TranslationMemoryAgent(text_env)

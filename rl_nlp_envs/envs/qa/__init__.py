@@ -1,0 +1,1 @@
+"""rlnlp/QA-v0: answer a question about a passage, rewarded by SQuAD F1."""
