@@ -19,7 +19,9 @@ import numpy as np
 
 from rl_nlp_envs._imports import require
 from rl_nlp_envs.agents.base import Agent
+from rl_nlp_envs.agents.logging import TrainingLog
 from rl_nlp_envs.agents.progress import Progress
+from rl_nlp_envs.agents.snake import epsilon_greedy
 
 
 def _torch() -> Any:
@@ -224,12 +226,11 @@ class DQNAgent(Agent):
         buffer = ReplayBuffer(self.buffer_size, self.obs_shape, 4)
         collector = NStepCollector(n, self.n_step, self.gamma, buffer)
         optimizer = torch.optim.Adam(self.q_network.parameters(), lr=self.learning_rate)
-        writer = _summary_writer(tensorboard_dir)
+        log = TrainingLog(tensorboard_dir, curve_path, "DQN on rlnlp/Snake-v0")
         obs, info = envs.reset(seed=seed)
         autoreset = np.zeros(n, dtype=bool)
         iterations = max(1, total_steps // n)
         explore_until = max(1, self.exploration_steps // n)
-        history: list[tuple[int, float]] = []
         scores: list[float] = []
         loss_value = float("nan")
         start = time.perf_counter()
@@ -241,9 +242,7 @@ class DQNAgent(Agent):
                     self.epsilon_end - self.epsilon_start
                 )
                 legal = info["action_mask"].astype(bool)
-                greedy = np.argmax(np.where(legal, self.q_values(obs), -np.inf), axis=1)
-                random_moves = np.argmax(rng.random((n, 4)) * legal, axis=1)
-                actions = np.where(rng.random(n) < eps, random_moves, greedy)
+                actions = epsilon_greedy(self.q_values(obs), legal, eps, rng)
                 next_obs, rewards, term, trunc, info = envs.step(actions)
                 live = ~autoreset  # a NEXT_STEP reset step is not a transition
                 next_masks = info["action_mask"].astype(bool)
@@ -264,28 +263,19 @@ class DQNAgent(Agent):
                         self.target_network.load_state_dict(self.q_network.state_dict())
                 recent = float(np.mean(scores[-100:])) if scores else 0.0
                 if it % 50 == 0 and scores:
-                    history.append((step, recent))
-                    if writer is not None:
-                        writer.add_scalar("train/score", recent, step)
-                        writer.add_scalar("train/epsilon", eps, step)
-                        writer.add_scalar("train/loss", loss_value, step)
+                    log.log(step, recent, epsilon=eps, loss=loss_value)
                 bar.update(1, eps=float(eps), score=recent, loss=loss_value)
                 if max_seconds is not None and time.perf_counter() - start > max_seconds:
                     break
         envs.close()
-        if writer is not None:
-            writer.close()
-        if curve_path is not None:
-            from rl_nlp_envs.agents.plots import learning_curve
-
-            learning_curve(history, curve_path, title="DQN on rlnlp/Snake-v0")
+        log.close()
         return {
             "episodes": len(scores),
             "steps": step,
             "updates": updates,
             "train_score": float(np.mean(scores[-100:] or [0.0])),
             "seconds": time.perf_counter() - start,
-            "history": history,
+            "history": log.history,
         }
 
     def _update(self, buffer: ReplayBuffer, optimizer: Any, rng: np.random.Generator) -> float:
@@ -355,10 +345,3 @@ class DQNAgent(Agent):
                 )
         self.q_network.load_state_dict(state)
         self.target_network.load_state_dict(state)
-
-
-def _summary_writer(log_dir: str | Path | None) -> Any:
-    if log_dir is None:
-        return None
-    tb = require("torch.utils.tensorboard", "train", "TensorBoard logs")
-    return tb.SummaryWriter(str(log_dir))

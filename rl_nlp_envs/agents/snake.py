@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
 from rl_nlp_envs.agents.base import Agent
+from rl_nlp_envs.agents.logging import TrainingLog
 from rl_nlp_envs.agents.progress import Progress
 from rl_nlp_envs.envs.snake.logic import DCOL, DROW, N_FEATURES
 
@@ -105,6 +107,17 @@ def _move_towards(head: int, nxt: int, size: int) -> int:
     raise ValueError(f"cell {nxt} is not next to {head}")
 
 
+def epsilon_greedy(
+    values: np.ndarray, legal: np.ndarray, epsilon: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Per row: with probability ``epsilon`` a uniformly random legal action, else the legal
+    action of highest value. ``values`` and ``legal`` have shape (n, n_actions)."""
+    n, n_actions = values.shape
+    greedy = np.argmax(np.where(legal, values, -np.inf), axis=1)
+    random_moves = np.argmax(rng.random((n, n_actions)) * legal, axis=1)
+    return np.where(rng.random(n) < epsilon, random_moves, greedy)
+
+
 class GreedySnakeAgent(Agent):
     """A planner: BFS shortest safe path to the food, otherwise the longest survivable move.
 
@@ -168,9 +181,16 @@ class QLearningAgent(Agent):
         return int(np.argmax(values))
 
     def learn(
-        self, total_steps: int, seed: int | None = None, progress: bool = True, **_: Any
+        self,
+        total_steps: int,
+        seed: int | None = None,
+        progress: bool = True,
+        tensorboard_dir: str | Path | None = None,
+        curve_path: str | Path | None = None,
+        **_: Any,
     ) -> dict[str, Any]:
         """Train on ``total_steps`` env steps, summed over the batched games."""
+        log = TrainingLog(tensorboard_dir, curve_path, "Q-learning on rlnlp/Snake-v0")
         seed = self.seed if seed is None else seed
         rng = np.random.default_rng(seed)
         envs = gym.make_vec(
@@ -188,10 +208,7 @@ class QLearningAgent(Agent):
                 eps = self.epsilon_start + frac * (self.epsilon_end - self.epsilon_start)
                 s = self.state_index(obs)
                 legal = info["action_mask"].astype(bool)
-                values = np.where(legal, self.q[s], -np.inf)
-                greedy = np.argmax(values, axis=1)
-                random_moves = np.argmax(rng.random((n, 4)) * legal, axis=1)
-                actions = np.where(rng.random(n) < eps, random_moves, greedy)
+                actions = epsilon_greedy(self.q[s], legal, eps, rng)
                 next_obs, reward, term, trunc, info = envs.step(actions)
                 # the step after an episode end is a reset step (NEXT_STEP autoreset): skip it
                 live = ~autoreset
@@ -204,8 +221,16 @@ class QLearningAgent(Agent):
                 obs = next_obs
                 recent = float(np.mean(scores[-200:])) if scores else 0.0
                 bar.update(1, eps=float(eps), score=recent)
+                if t % 50 == 0 and scores:
+                    log.log((t + 1) * n, recent, epsilon=float(eps))
         envs.close()
-        return {"episodes": len(scores), "train_score": float(np.mean(scores[-200:] or [0.0]))}
+        log.close()
+        return {
+            "episodes": len(scores),
+            "steps": updates * n,
+            "train_score": float(np.mean(scores[-200:] or [0.0])),
+            "history": log.history,
+        }
 
     def config(self) -> dict[str, Any]:
         """Hyper-parameters."""

@@ -590,9 +590,7 @@ class BLEU(Metric):
         # No cache: nothing is reused, so skip building prepared references altogether.
         if type(hypothesis) is not str:
             check_hypothesis(hypothesis)
-        if (
-            type(references) is not list and type(references) is not tuple
-        ) or not references:
+        if (type(references) is not list and type(references) is not tuple) or not references:
             references = check_references(references)
         tokens = self.tokens
         hyp = tokens(hypothesis)

@@ -43,8 +43,10 @@ def test_random_agent_respects_the_action_mask() -> None:
 
 def test_qlearning_learns_and_round_trips(tmp_path: Path) -> None:
     agent = QLearningAgent(seed=0, num_envs=64)
-    stats = agent.learn(300_000, progress=False)
-    assert stats["episodes"] > 100
+    stats = agent.learn(300_000, progress=False, tensorboard_dir=tmp_path / "tb",
+                        curve_path=tmp_path / "curve.png")  # fmt: skip
+    assert stats["episodes"] > 100 and stats["history"]
+    assert (tmp_path / "curve.png").stat().st_size > 1000 and any((tmp_path / "tb").iterdir())
     env = gym.make("rlnlp/Snake-v0", obs_mode="features")
     trained = evaluate(agent, env, episodes=20, seed=1000, progress=False)
     random = evaluate(RandomAgent(env, seed=0), env, episodes=20, seed=1000, progress=False)

@@ -116,3 +116,21 @@ def test_qa_baselines_beat_random() -> None:
         scores[name] = score_agent(baseline, make_agent(baseline, env, seed=0), env, 0, 0,
                                    progress=False).value  # fmt: skip
     assert scores["retriever"] > scores["random"] and scores["window"] > scores["random"]
+
+
+def test_hugging_face_squad_dataset_object() -> None:
+    datasets = pytest.importorskip("datasets")
+    context = "The ferry leaves Porthwen at noon."
+    ds = datasets.Dataset.from_dict(
+        {
+            "id": ["f1"],
+            "title": ["Ferry"],
+            "context": [context],
+            "question": ["When does the ferry leave?"],
+            "answers": [{"text": ["at noon"], "answer_start": [context.index("at noon")]}],
+        }
+    )
+    env = QAEnv(dataset=ds, action_mode="text")
+    env.reset(options={"split": "test", "index": 0})
+    assert env.example.references == ("at noon",)
+    assert env.step("noon")[4]["metrics"]["f1"] == pytest.approx(2 / 3)

@@ -101,3 +101,13 @@ def test_lead_and_textrank_baselines() -> None:
     assert lead == " ".join(split_sentences(example.meta["document"])[:2])
     ranked = TextRankAgent(env).answer(example)
     assert all(s in example.meta["document"] for s in split_sentences(ranked))
+
+
+def test_hugging_face_dataset_object() -> None:
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_dict(
+        {"article": ["The mill reopened on Monday after repairs."], "highlights": ["Mill reopens."]}
+    )
+    env = SummarizeEnv(dataset=ds, action_mode="text")
+    env.reset(options={"split": "test", "index": 0})
+    assert env.example.references == ("Mill reopens.",)
