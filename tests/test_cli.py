@@ -35,7 +35,9 @@ def test_baseline_trains_saves_and_loads(
             "--episodes", "3", "--quiet", "--save", str(tmp_path / "q"), "--json"]  # fmt: skip
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "rlnlp/Snake-v0 qlearning: score" in out and "trained 20,000 steps" in out
+    assert (
+        "rlnlp/Snake-v0 qlearning: score" in out and "trained 19,968 steps" in out
+    )  # 312 batched steps of 64 games
     assert (tmp_path / "q" / "weights.safetensors").exists()
     assert main(["baseline", "rlnlp/Snake-v0", "--agent", "qlearning", "--load",
                  str(tmp_path / "q"), "--episodes", "2", "--quiet"]) == 0  # fmt: skip
