@@ -165,7 +165,6 @@ def cmd_record(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     """Steps per second of the single env and of its native batched version."""
     import gymnasium as gym
-    import numpy as np
 
     env_id = _env_id(args.env_id)
     kwargs = _env_kwargs(args.env_arg)
@@ -182,7 +181,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if env_spec(env_id).vector_entry_point:
         vec = gym.make_vec(env_id, num_envs=args.num_envs, **kwargs)
         vec.reset(seed=0)
-        rng = np.random.default_rng(0)
         iterations = max(10, args.steps // args.num_envs)
         actions = [vec.action_space.sample() for _ in range(min(iterations, 64))]
         vec.step(actions[0])
@@ -191,7 +189,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
             vec.step(actions[t % len(actions)])
         rate = iterations * args.num_envs / (time.perf_counter() - start)
         print(f"{env_id} native vector env, {args.num_envs} envs: {rate:,.0f} steps/s")
-        del rng
     return 0
 
 

@@ -191,3 +191,15 @@ def test_dataset_objects_and_dispatch(tmp_path: Path) -> None:
     datasets = pytest.importorskip("datasets")
     ds = datasets.Dataset.from_dict({"translation": [{"en": "cat", "de": "Katze"}]})
     assert read_parallel(ds, "en", "de").pairs[0].source == "cat"
+
+
+def test_huge_lines_and_skips_are_reported(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.tsv"
+    huge.write_text("ok\tgut\n" + "a" * 1_000_001 + "\tb\n", encoding="utf-8")
+    with pytest.raises(
+        DataFormatError, match=r"huge\.tsv:2: line of 1,000,00\d characters exceeds"
+    ):
+        read_tsv(huge)
+    po = _write(tmp_path, "s.po", 'msgid "a"\nmsgstr ""\n\nmsgid "b"\nmsgstr "B"\n')
+    report = read_po(po)
+    assert len(report.pairs) == 1 and report.skipped == {"untranslated": 1}

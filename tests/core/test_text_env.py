@@ -195,3 +195,13 @@ def test_registered_through_gymnasium_make() -> None:
     env = gym.make("rlnlp/Translate-v0", reward_mode="dense", max_response_tokens=8)
     obs, _ = env.reset(seed=0)
     assert obs["prompt_mask"].sum() > 0
+
+
+def test_tokenizer_folders_asking_for_remote_code_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    config = {"auto_map": {"AutoTokenizer": ["tok.MyTok", None]}, "tokenizer_class": "MyTok"}
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(config))
+    (tmp_path / "tok.py").write_text("raise SystemExit('remote code ran')\n")
+    with pytest.raises(ValueError, match="custom code"):
+        load_tokenizer(tmp_path)
