@@ -1,16 +1,23 @@
 """Sentence BLEU, equal to ``sacrebleu.sentence_bleu(...).score`` bit for bit, without sacreBLEU.
 
-sacreBLEU builds a metric object, a tokenizer and ``Counter`` objects on every
-``sentence_bleu`` call; this module keeps the same arithmetic (down to the order of the float
-operations) but skips that overhead, matches n-grams with set operations and can do the
-reference side once (:meth:`BLEU.prepare`) for many hypotheses. See
-``benchmarks/bench_rewards.py`` for the speed-up.
+sacreBLEU builds a metric object, a tokenizer and ``Counter`` objects of n-gram tuples on every
+``sentence_bleu`` call. This module keeps the same arithmetic (down to the order of the float
+operations) but
+
+* tokenizes "13a" word by word through a cache and with one regex split per new word, and "zh"
+  lines of CJK characters only with ``list(line)`` (:func:`tokenize_13a`, :func:`tokenize_zh`);
+* counts the clipped n-gram matches of all four orders with a few big-integer bit operations
+  instead of n-gram tuples (see the notes above :func:`_bitmask_statistics`);
+* can do the reference side once (:meth:`BLEU.prepare`) for many hypotheses.
+
+See ``benchmarks/bench_rewards.py`` for the speed-up.
 
 The tokenizers ("13a", "zh", "intl", "char", "none") are faithful re-implementations of
 sacreBLEU's. The regex passes that split a pair of adjacent characters
 (``([^0-9])([\\.,])`` and friends) are replaced by an exact simulation that only visits the few
-candidate positions instead of scanning the whole line with the regex engine;
-:func:`_isolate` explains why this is equivalent.
+candidate positions instead of scanning the whole line with the regex engine (:func:`_isolate`
+explains why this is equivalent), and for "13a" and "zh" usually by a single regex split (see
+the notes above :func:`tokenize_13a`).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import math
 import re
 import sys
 import unicodedata
+from array import array
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -165,6 +173,36 @@ _13A_SPLIT = re.compile(f"([{_13A_CHARS}]{_13A_CHECKS})")
 _13A_UNSURE = re.compile(r"[.,][.,][0-9]")
 
 
+def _tokenize_13a_word(word: str) -> list[str]:
+    """The "13a" tokens of one whitespace-free ``word`` (after the entity replacements)."""
+    if _13A_UNSURE.search(word) is None:
+        return " ".join(_13A_SPLIT.split(word)).split()
+    return _regexp_post(f" {word} ")
+
+
+class _WordTokens(dict[str, list[str]]):
+    """``word -> its "13a" tokens``, filled on demand and emptied when it gets large.
+
+    Whitespace is a neutral neighbour for every rule of TokenizerRegexp (not a digit, period,
+    comma, dash or symbol, never consumed by a match), so a line's tokens are the concatenation
+    of its whitespace-separated words' tokens. Words repeat a lot (Zipf), so most lines are
+    tokenized by one ``str.split`` and a dict lookup per word, in C; ``__missing__`` (the regex
+    work) runs only for words not seen recently. The cached lists are never handed out
+    themselves, only copied into a line's token list.
+    """
+
+    max_size = 1 << 16
+
+    def __missing__(self, word: str) -> list[str]:
+        if len(self) >= self.max_size:
+            self.clear()
+        tokens = self[word] = _tokenize_13a_word(word)
+        return tokens
+
+
+_13A_WORDS = _WordTokens()
+
+
 def tokenize_13a(line: str) -> list[str]:
     """sacreBLEU's default "13a" tokenizer (mteval-v13a.pl)."""
     if "<skipped>" in line:
@@ -178,22 +216,28 @@ def tokenize_13a(line: str) -> list[str]:
             .replace("&lt;", "<")
             .replace("&gt;", ">")
         )
-    if _13A_UNSURE.search(line) is None:
-        # sacreBLEU pads the line with a space on both sides; the split regex already treats
-        # the ends as non-digit neighbours, so the padding is not needed.
-        return " ".join(_13A_SPLIT.split(line)).split()
-    return _regexp_post(f" {line} ")
+    # sacreBLEU pads the line with a space on both sides, which a word boundary already is.
+    tokens: list[str] = []
+    for word_tokens in map(_13A_WORDS.__getitem__, line.split()):
+        tokens += word_tokens  # faster than list(itertools.chain.from_iterable(...))
+    return tokens
 
 
 # "zh" pads CJK characters and does *not* pad the line with spaces, so a period or comma at
 # either end of the line can be kept attached to a digit next to it: such lines are unsure too.
 _ZH_SPLIT = re.compile(f"([{_char_class(_ZH_RANGES)[1:-1]}{_13A_CHARS}]{_13A_CHECKS})")
 _ZH_UNSURE = re.compile(r"[.,][.,][0-9]|\A[.,][0-9]|[0-9.,][.,]\Z")
+_ZH_RUN = re.compile(f"{_char_class(_ZH_RANGES)}+")
 
 
 def tokenize_zh(line: str) -> list[str]:
     """sacreBLEU's "zh" tokenizer: CJK characters (sacreBLEU's ranges) become tokens, then 13a."""
     line = line.strip()
+    # Chinese text is mostly CJK characters only, each of which becomes a token by itself. The
+    # ranges include a few whitespace characters (U+2001..U+200A, U+3000, ...), which sacreBLEU
+    # drops instead; ``isprintable`` is False for all of them (categories Zs, Zl, Zp).
+    if line.isprintable() and _ZH_RUN.fullmatch(line):
+        return list(line)
     if _ZH_UNSURE.search(line) is None:
         return " ".join(_ZH_SPLIT.split(line)).split()
     return _regexp_post(_pad(_ZH_CHARS, line))
@@ -349,61 +393,216 @@ def matched(grams: Iterable[Any], ref: NgramCounts) -> int:
     return sum(map(min, map(hyp.__getitem__, common), map(ref.__getitem__, common)))
 
 
-def clipped_hits(hyp: dict[Any, int], refs: Sequence[dict[Any, int]]) -> int:
-    """Sum over the hypothesis n-grams of ``min(hyp count, max reference count)``.
+def _set_statistics(hyp: list[str], refs: Sequence[list[str]]) -> list[int]:
+    """Clipped n-gram matches per order with sets and dicts of n-gram tuples.
 
-    All in C-level iterators: the reference count of every hypothesis n-gram is looked up with
-    ``dict.get(gram, 0)`` through ``map`` (and maxed over the references with ``map(max, ...)``).
+    The plain way, for hypotheses too long for :func:`_bitmask_statistics`' integers.
     """
-    keys = hyp.keys()
-    if len(refs) == 1:
-        ref_max: Iterable[int] = map(refs[0].get, keys, itertools.repeat(0))
-    else:
-        ref_max = map(max, *[map(ref.get, keys, itertools.repeat(0)) for ref in refs])
-    return sum(map(min, hyp.values(), ref_max))
-
-
-def fresh_statistics(
-    hyp: list[str], refs: Sequence[list[str]]
-) -> tuple[int, int, list[int], list[int]]:
-    """``(hyp_len, ref_len, correct, total)`` for tokens of references seen only once.
-
-    :meth:`BLEU.prepare` builds the reference n-gram counts so that many hypotheses can be
-    scored against them; for a single hypothesis that is wasted work. Here the hypothesis side
-    drives: per order, the set of its n-grams; if none repeats (nearly always, except for
-    unigrams), every one that occurs in any reference is clipped to exactly one match, so the
-    count is the size of ``set.intersection`` with the references' n-grams streamed from C-level
-    ``zip`` iterators, and no reference set or dict is built at all. Otherwise (repeats), plain
-    dict counts of both sides and :func:`clipped_hits`.
-    """
-    hyp_len = len(hyp)
-    if len(refs) == 1:
-        ref_len = len(refs[0])
-    else:
-        # sacreBLEU's closest reference length: smallest difference, ties to the shorter.
-        ref_len = min(map(len, refs), key=lambda r: (abs(hyp_len - r), r))
     correct = [0] * MAX_NGRAM_ORDER
-    for n in range(1, min(hyp_len, MAX_NGRAM_ORDER) + 1):
-        distinct = set(word_ngrams(hyp, n))
-        if len(distinct) == hyp_len - n + 1:
-            if len(refs) == 1:
-                hits = len(distinct.intersection(word_ngrams(refs[0], n)))
-            else:
-                hits = len(
-                    distinct.intersection(
-                        itertools.chain.from_iterable([word_ngrams(ref, n) for ref in refs])
-                    )
-                )
-        else:
-            hits = clipped_hits(
-                _count(word_ngrams(hyp, n)), [_count(word_ngrams(ref, n)) for ref in refs]
-            )
+    for n in range(1, min(len(hyp), MAX_NGRAM_ORDER) + 1):
+        ref_counts = merge_max([ngram_counts(word_ngrams(ref, n)) for ref in refs])
+        hits = matched(word_ngrams(hyp, n), ref_counts)
         if not hits:
             # Every matching n-gram starts with a matching (n-1)-gram: the rest match 0.
             break
         correct[n - 1] = hits
-    total = [max(hyp_len - n, 0) for n in range(MAX_NGRAM_ORDER)]
-    return hyp_len, ref_len, correct, total
+    return correct
+
+
+# N-gram matching with big-integer bit operations
+# ===============================================
+#
+# Counting n-grams the usual way creates, hashes and looks up one tuple per n-gram and order:
+# about 4 * (hypothesis + reference length) Python objects per call, which dominated the cost.
+# Instead, all orders are derived from one bit matrix held in a single Python int, so that each
+# order costs a handful of C-level big-integer operations whatever the sentence lengths:
+#
+# * the references are laid side by side, one bit position per token with an unused guard
+#   position between references, and ``masks[token]`` is the set (bitmask) of positions that
+#   hold ``token`` (:func:`_index_references`, the only loop over tokens in Python);
+# * row ``i`` of the matrix is ``masks[hyp[i]]``; the rows are packed into one int, ``w`` bits
+#   per row, ``w`` larger than the number of positions, so the top bit of every row is 0;
+# * the hypothesis n-gram at ``i`` equals the reference n-gram at ``j`` iff bit ``j`` of row
+#   ``i`` is set in ``D_n``, where ``D_1`` is the matrix and ``D_{n+1} = D_n & (D_n >> (w + 1))``:
+#   the shift moves bit ``j + 1`` of row ``i + 1`` onto bit ``j`` of row ``i`` (a diagonal step);
+#   zero bits (guards, unused top bits) stop n-grams from running across references or rows;
+# * the hypothesis positions whose n-gram occurs in some reference are the non-zero rows of
+#   ``D_n``. Adding ``2**(w-1) - 1`` to every row sets its (free) top bit iff the row is
+#   non-zero, without carries into the next row, so one addition, one ``&`` and one
+#   ``int.bit_count`` count them all.
+#
+# That count is sacreBLEU's clipped count ``sum(min(hyp count, max reference count))`` unless a
+# matching n-gram occurs more than once in the hypothesis. Such repeats show up as two equal,
+# non-zero rows (distinct n-grams never start at the same reference position), i.e. as rows that
+# are not pairwise disjoint. Rows are pairwise disjoint iff adding them up produces no carry,
+# i.e. iff ``popcount(sum of rows) == popcount(D_n)``. For unigrams ``sum(rows)`` adds them
+# directly; for longer n-grams the sum of the rows is ``D_n`` modulo ``2**w - 1`` (as 2**w = 1
+# modulo it), exactly, because ``w`` also leaves room for the carries (``w >= positions +
+# hyp_len.bit_length()``). Only if they are not disjoint are the rows counted one by one
+# (:func:`_clipped_rows`), typically for unigrams ("the", ",") alone: once an order is free of
+# repeats, so are all longer ones.
+
+#: ``_BITS[j] == 1 << j``, for the reference positions of :func:`_index_references`.
+_BITS = [1 << j for j in range(1024)]
+#: Above this many matrix bits (hypothesis length times row width), use :func:`_set_statistics`.
+_MAX_MATRIX_BITS = 1 << 16
+#: ``array`` type codes of exactly 32 and 64 bits, to pack rows of that width in C.
+_ROW_ARRAYS = {
+    bits: code for bits, code in ((32, "I"), (64, "Q")) if array(code).itemsize * 8 == bits
+}
+_BIG_ENDIAN = sys.byteorder == "big"
+
+#: References as bit positions (see the notes above): ``(masks, width, blocks)``, with
+#: ``masks[token]`` the set of positions holding ``token``, ``width`` the number of positions
+#: (including a guard position between references) and ``blocks`` the set of every reference's
+#: positions (``None`` for a single reference). A plain tuple: it is built on every call.
+ReferenceIndex = tuple[dict[str, int], int, "tuple[int, ...] | None"]
+
+
+def _bits(n: int) -> list[int]:
+    """A list starting ``[1 << 0, 1 << 1, ..., 1 << (n - 1)]``."""
+    return _BITS if n <= len(_BITS) else [1 << j for j in range(n)]
+
+
+def _index_references(refs: Sequence[list[str]]) -> ReferenceIndex:
+    """Index the tokens of ``refs`` by position."""
+    masks: dict[str, int] = {}
+    if len(refs) == 1:
+        width = len(refs[0])
+        for token, bit in zip(refs[0], _bits(width), strict=False):
+            if token in masks:  # faster than masks.get(token, 0) | bit for the common new token
+                masks[token] |= bit
+            else:
+                masks[token] = bit
+        return masks, width, None
+    blocks = []
+    start = 0
+    for ref in refs:
+        end = start + len(ref)
+        for token, bit in zip(ref, _bits(end)[start:end], strict=True):
+            if token in masks:
+                masks[token] |= bit
+            else:
+                masks[token] = bit
+        blocks.append((1 << end) - (1 << start))
+        start = end + 1  # a guard position
+    return masks, start - 1, tuple(blocks)
+
+
+_row_constants_cache: dict[tuple[int, int], tuple[int, int, int]] = {}
+
+
+def _row_constants(rows: int, w: int) -> tuple[int, int, int]:
+    """For ``rows`` rows of ``w`` bits: ``2**(w-1) - 1`` and ``2**(w-1)`` in every row, and
+    ``2**w - 1``."""
+    key = (rows, w)
+    constants = _row_constants_cache.get(key)
+    if constants is None:
+        if len(_row_constants_cache) >= 4096:
+            _row_constants_cache.clear()
+        ones = ((1 << (rows * w)) - 1) // ((1 << w) - 1)  # bit 0 of every row
+        top = ones << (w - 1)
+        constants = _row_constants_cache[key] = (top - ones, top, (1 << w) - 1)
+    return constants
+
+
+def _pack(rows: list[int], w: int) -> int:
+    """``sum(row << (i * w))``: rows of ``w`` bits packed into one int, row 0 lowest."""
+    code = _ROW_ARRAYS.get(w)
+    if code is not None:
+        packed = array(code, rows)  # converts every row in C
+        if _BIG_ENDIAN:  # pragma: no cover - little-endian CI
+            packed.byteswap()
+        return int.from_bytes(packed, "little")
+    size = w // 8
+    to_bytes: Callable[..., bytes] = int.to_bytes
+    chunks = map(to_bytes, rows, itertools.repeat(size), itertools.repeat("little"))
+    return int.from_bytes(b"".join(chunks), "little")
+
+
+def _unpack(matrix: int, rows: int, w: int) -> Sequence[int]:
+    """The inverse of :func:`_pack`."""
+    data = matrix.to_bytes(rows * w // 8, "little")
+    code = _ROW_ARRAYS.get(w)
+    if code is not None:
+        unpacked = array(code, data)
+        if _BIG_ENDIAN:  # pragma: no cover - little-endian CI
+            unpacked.byteswap()
+        return unpacked
+    size = w // 8
+    return [int.from_bytes(data[i : i + size], "little") for i in range(0, len(data), size)]
+
+
+def _clipped_rows(rows: Iterable[int], found: int, blocks: tuple[int, ...] | None) -> int:
+    """sacreBLEU's clipped count from the rows of ``D_n``, ``found`` of them non-zero.
+
+    Equal non-zero rows are occurrences of the same n-gram; the row is the set of its
+    reference positions, so its maximum count over the references is its popcount within
+    each reference's block.
+    """
+    hits = found
+    for row, count in _count(rows).items():
+        if count > 1 and row:
+            if blocks is None:
+                most = row.bit_count()
+            else:
+                most = max([(row & block).bit_count() for block in blocks])
+            if count > most:
+                hits -= count - most
+    return hits
+
+
+def _bitmask_statistics(hyp: list[str], refs: ReferenceIndex) -> list[int] | None:
+    """Clipped n-gram matches per order 1..4 of the tokens ``hyp`` (see the notes above);
+    ``None`` if ``hyp`` is too long for the bit matrix."""
+    masks, width, blocks = refs
+    hyp_len = len(hyp)
+    correct = [0] * MAX_NGRAM_ORDER
+    rows = list(map(masks.get, hyp, itertools.repeat(0)))
+    found = hyp_len - rows.count(0)
+    if not found:
+        return correct
+    # Row width: the positions plus headroom for the sums (see the notes), rounded up to 32 or
+    # 64 bits (packed by ``array`` in C) or else to whole bytes.
+    need = width + hyp_len.bit_length()
+    w = 32 if need <= 32 else 64 if need <= 64 else (need + 7) // 8 * 8
+    if hyp_len * w > _MAX_MATRIX_BITS:
+        return None
+    code = _ROW_ARRAYS.get(w)
+    if code is not None and not _BIG_ENDIAN:  # _pack(rows, w), inlined for the usual case
+        matrix = int.from_bytes(array(code, rows), "little")
+    else:
+        matrix = _pack(rows, w)
+    repeats = sum(rows).bit_count() != matrix.bit_count()
+    hits = _clipped_rows(rows, found, blocks) if repeats else found
+    add, top, modulus = _row_constants_cache.get((hyp_len, w)) or _row_constants(hyp_len, w)
+    n = 0
+    while True:
+        correct[n] = hits
+        n += 1
+        if n in (MAX_NGRAM_ORDER, hyp_len):
+            return correct
+        matrix &= matrix >> (w + 1)
+        found = ((matrix + add) & top).bit_count()
+        if not found:
+            return correct
+        if repeats:
+            repeats = (matrix % modulus).bit_count() != matrix.bit_count()
+            if repeats:
+                hits = _clipped_rows(_unpack(matrix, hyp_len, w), found, blocks)
+                continue
+        hits = found
+
+
+def _closest_ref_len(hyp_len: int, ref_lens: Sequence[int]) -> int:
+    """sacreBLEU's closest reference length: the smallest difference, ties to the shorter."""
+    best = ref_lens[0]
+    best_diff = abs(hyp_len - best)
+    for ref_len in ref_lens[1:]:
+        diff = abs(hyp_len - ref_len)
+        if diff < best_diff or (diff == best_diff and ref_len < best):
+            best, best_diff = ref_len, diff
+    return best
 
 
 def _my_log(num: float) -> float:
@@ -460,15 +659,50 @@ def compute_bleu(
     return bp * math.exp(sum([_my_log(p) for p in precisions[:eff_order]]) / eff_order)
 
 
+def _exp_bleu(correct: list[int], sys_len: int, ref_len: int) -> float:
+    """``compute_bleu(correct, _totals(sys_len), sys_len, ref_len, "exp", None, True)``.
+
+    The default options, with the same float operations in the same order but without the
+    option checks: with "exp" smoothing every precision is positive, so ``_my_log`` is
+    ``math.log``, and the effective order is the number of orders with a non-zero total,
+    ``min(sys_len, 4)``. Requires ``correct`` to be 0 from the first order without a match on
+    (as produced here), so that ``any(correct)`` is ``correct[0]``.
+    """
+    bp = 1.0
+    if sys_len < ref_len:
+        bp = math.exp(1 - ref_len / sys_len) if sys_len > 0 else 0.0
+    if not correct[0]:
+        return 0.0
+    log = math.log
+    logs = []
+    smooth_mteval = 1.0
+    count = sys_len
+    for hits in correct[: min(sys_len, MAX_NGRAM_ORDER)]:
+        if hits:
+            logs.append(log(100.0 * hits / count))
+        else:
+            smooth_mteval *= 2
+            logs.append(log(100.0 / (smooth_mteval * count)))
+        count -= 1
+    return bp * math.exp(sum(logs) / len(logs))
+
+
+def _totals(hyp_len: int) -> list[int]:
+    """The number of hypothesis n-grams per order 1..4."""
+    if hyp_len >= MAX_NGRAM_ORDER:
+        return [hyp_len, hyp_len - 1, hyp_len - 2, hyp_len - 3]
+    return [max(hyp_len - n, 0) for n in range(MAX_NGRAM_ORDER)]
+
+
 class BLEUReferences(NamedTuple):
-    """References prepared by :meth:`BLEU.prepare`: lengths and clipped n-gram counts."""
+    """References prepared by :meth:`BLEU.prepare`: their tokens, indexed by position."""
 
     config: tuple[Any, ...]
     """The preparing metric's tokenization settings (checked by :meth:`BLEU.score_prepared`)."""
-    ref_lens: tuple[int, ...]
-    """Token count of every reference."""
-    ngrams: tuple[NgramCounts, ...]
-    """Per order 1..4, each n-gram's maximum count over the references."""
+    tokens: tuple[list[str], ...]
+    """The tokens of every reference."""
+    positions: ReferenceIndex
+    """The token positions (for the bit-matrix n-gram matching)."""
 
 
 class BLEU(Metric):
@@ -519,6 +753,8 @@ class BLEU(Metric):
         if tokenize == "intl":
             _get_intl_tables()
         self._config = ("bleu", tokenize, self.lowercase)
+        # the defaults, scored by _exp_bleu (smooth_value plays no part in "exp" smoothing)
+        self._default_smoothing = smooth_method == "exp" and self.use_effective_order
 
     def __repr__(self) -> str:
         return (
@@ -534,14 +770,9 @@ class BLEU(Metric):
         return self._tokenizer(sentence.rstrip())
 
     def prepare(self, references: Sequence[str]) -> BLEUReferences:
-        """Tokenize ``references`` and count their n-grams (clipped to the maximum count)."""
-        refs = check_references(references)
-        toks = [self.tokens(ref) for ref in refs]
-        ngrams = tuple(
-            merge_max([ngram_counts(word_ngrams(t, n)) for t in toks])
-            for n in range(1, MAX_NGRAM_ORDER + 1)
-        )
-        return BLEUReferences(self._config, tuple(map(len, toks)), ngrams)
+        """Tokenize ``references`` and index their token positions, once for many hypotheses."""
+        refs = tuple([self.tokens(ref) for ref in check_references(references)])
+        return BLEUReferences(self._config, refs, _index_references(refs))
 
     def _check_prepared(self, prepared: object) -> None:
         if type(prepared) is not BLEUReferences:
@@ -558,56 +789,56 @@ class BLEU(Metric):
         """sacreBLEU's sufficient statistics: ``[hyp_len, ref_len, *correct, *total]``."""
         check_hypothesis(hypothesis)
         self._check_prepared(prepared)
-        hyp_len, ref_len, correct, total = self._statistics(hypothesis, prepared)
-        return [hyp_len, ref_len, *correct, *total]
+        hyp = self.tokens(hypothesis)
+        refs = prepared.tokens
+        correct = _bitmask_statistics(hyp, prepared.positions)
+        if correct is None:
+            correct = _set_statistics(hyp, refs)
+        ref_len = _closest_ref_len(len(hyp), [len(ref) for ref in refs])
+        return [len(hyp), ref_len, *correct, *_totals(len(hyp))]
 
-    def _statistics(
-        self, hypothesis: str, prepared: BLEUReferences
-    ) -> tuple[int, int, list[int], list[int]]:
-        toks = self.tokens(hypothesis)
-        hyp_len = len(toks)
-        ref_lens = prepared.ref_lens
-        if len(ref_lens) == 1:
-            ref_len = ref_lens[0]
+    def _score(self, hyp: list[str], refs: Sequence[list[str]], positions: ReferenceIndex) -> float:
+        """BLEU of the tokens ``hyp`` against the tokens ``refs`` and their ``positions``."""
+        hyp_len = len(hyp)
+        correct = _bitmask_statistics(hyp, positions)
+        if correct is None:
+            correct = _set_statistics(hyp, refs)
+        if len(refs) == 1:
+            ref_len = len(refs[0])
         else:
-            # sacreBLEU's closest reference length: smallest difference, ties to the shorter.
-            ref_len = min(ref_lens, key=lambda r: (abs(hyp_len - r), r))
-        correct = [0] * MAX_NGRAM_ORDER
-        total = [max(hyp_len - n, 0) for n in range(MAX_NGRAM_ORDER)]
-        ref_ngrams = prepared.ngrams
-        for n in range(1, min(hyp_len, MAX_NGRAM_ORDER) + 1):
-            hits = matched(word_ngrams(toks, n), ref_ngrams[n - 1])
-            if not hits:
-                # Every matching n-gram starts with a matching (n-1)-gram: the rest match 0.
-                break
-            correct[n - 1] = hits
-        return hyp_len, ref_len, correct, total
-
-    def __call__(self, hypothesis: str, references: Sequence[str]) -> float:
-        """BLEU of ``hypothesis`` against ``references`` (a non-empty sequence of strings)."""
-        if self.cache_size > 0:
-            return super().__call__(hypothesis, references)
-        # No cache: nothing is reused, so skip building prepared references altogether.
-        if type(hypothesis) is not str:
-            check_hypothesis(hypothesis)
-        if (type(references) is not list and type(references) is not tuple) or not references:
-            references = check_references(references)
-        tokens = self.tokens
-        hyp = tokens(hypothesis)
-        try:
-            refs = [tokens(ref) for ref in references]
-        except (AttributeError, TypeError):
-            refs = [tokens(ref) for ref in check_references(references)]
-        hyp_len, ref_len, correct, total = fresh_statistics(hyp, refs)
+            ref_len = _closest_ref_len(hyp_len, [len(ref) for ref in refs])
+        if self._default_smoothing:
+            return _exp_bleu(correct, hyp_len, ref_len)
         return compute_bleu(
             correct,
-            total,
+            _totals(hyp_len),
             hyp_len,
             ref_len,
             self.smooth_method,
             self.smooth_value,
             self.use_effective_order,
         )
+
+    def __call__(self, hypothesis: str, references: Sequence[str]) -> float:
+        """BLEU of ``hypothesis`` against ``references`` (a non-empty sequence of strings)."""
+        if self.cache_size > 0:
+            # the prepared references of recent calls are reused (dense rewards)
+            return super().__call__(hypothesis, references)
+        # No cache: prepare and score in one go, with cheap checks for the usual argument types.
+        if type(hypothesis) is not str:
+            check_hypothesis(hypothesis)
+        if (type(references) is not list and type(references) is not tuple) or not references:
+            references = check_references(references)
+        for ref in references:
+            if type(ref) is not str:
+                references = check_references(references)
+                break
+        tokenize = self._tokenizer
+        if self.lowercase:
+            hypothesis = hypothesis.lower()
+            references = [ref.lower() for ref in references]
+        refs = [tokenize(ref.rstrip()) for ref in references]
+        return self._score(tokenize(hypothesis.rstrip()), refs, _index_references(refs))
 
     def score_prepared(self, hypothesis: str, prepared: BLEUReferences) -> float:
         """BLEU of ``hypothesis`` against references from :meth:`prepare`, in [0, 100]."""
@@ -615,13 +846,4 @@ class BLEU(Metric):
             check_hypothesis(hypothesis)
         if type(prepared) is not BLEUReferences or prepared.config != self._config:
             self._check_prepared(prepared)
-        hyp_len, ref_len, correct, total = self._statistics(hypothesis, prepared)
-        return compute_bleu(
-            correct,
-            total,
-            hyp_len,
-            ref_len,
-            self.smooth_method,
-            self.smooth_value,
-            self.use_effective_order,
-        )
+        return self._score(self.tokens(hypothesis), prepared.tokens, prepared.positions)
