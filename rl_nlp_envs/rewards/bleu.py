@@ -568,14 +568,10 @@ def _bitmask_statistics(hyp: list[str], refs: ReferenceIndex) -> list[int] | Non
     w = 32 if need <= 32 else 64 if need <= 64 else (need + 7) // 8 * 8
     if hyp_len * w > _MAX_MATRIX_BITS:
         return None
-    code = _ROW_ARRAYS.get(w)
-    if code is not None and not _BIG_ENDIAN:  # _pack(rows, w), inlined for the usual case
-        matrix = int.from_bytes(array(code, rows), "little")
-    else:
-        matrix = _pack(rows, w)
+    matrix = _pack(rows, w)
     repeats = sum(rows).bit_count() != matrix.bit_count()
     hits = _clipped_rows(rows, found, blocks) if repeats else found
-    add, top, modulus = _row_constants_cache.get((hyp_len, w)) or _row_constants(hyp_len, w)
+    add, top, modulus = _row_constants(hyp_len, w)
     n = 0
     while True:
         correct[n] = hits
@@ -821,10 +817,7 @@ class BLEU(Metric):
 
     def __call__(self, hypothesis: str, references: Sequence[str]) -> float:
         """BLEU of ``hypothesis`` against ``references`` (a non-empty sequence of strings)."""
-        if self.cache_size > 0:
-            # the prepared references of recent calls are reused (dense rewards)
-            return super().__call__(hypothesis, references)
-        # No cache: prepare and score in one go, with cheap checks for the usual argument types.
+        # Metric.__call__'s checks, cheaper for the usual argument types
         if type(hypothesis) is not str:
             check_hypothesis(hypothesis)
         if (type(references) is not list and type(references) is not tuple) or not references:
@@ -833,6 +826,11 @@ class BLEU(Metric):
             if type(ref) is not str:
                 references = check_references(references)
                 break
+        if self.cache_size > 0:
+            # the prepared references of recent calls are reused (dense rewards)
+            prepared = self._prepare_cached(tuple(references))
+            return self._score(self.tokens(hypothesis), prepared.tokens, prepared.positions)
+        # No cache: prepare and score in one go, without building BLEUReferences.
         tokenize = self._tokenizer
         if self.lowercase:
             hypothesis = hypothesis.lower()

@@ -173,6 +173,76 @@ def test_13a_regex_passes_exhaustively() -> None:
             assert bleu_module._regexp_post(line) == regexp(reference, line).split(), line
 
 
+def test_13a_tokenizer_exhaustively() -> None:
+    """The word-cached, one-split "13a" tokenizer equals sacreBLEU's on all short strings.
+
+    The alphabet has one character per class the rules tell apart (other, digit, '.', ',', '-',
+    symbol, space), so it covers both sides of the fast path's boundary: words with a run of
+    periods/commas before a digit ("..5", ",.5") take the faithful path.
+    """
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    reference = Tokenizer13a()
+    tokenize = Tokenizer13a.__call__.__wrapped__
+    for length in range(1, 7):
+        for chars in itertools.product("a1.,-( ", repeat=length):
+            line = "".join(chars)
+            assert bleu_module.tokenize_13a(line) == tokenize(reference, line).split(), line
+    # other whitespace, entities and line breaks are handled on the whole line first
+    for length in range(1, 5):
+        for chars in itertools.product(
+            ["a", "1", ".", "-", "\t", "\n", "&amp;", "&lt;"], repeat=length
+        ):
+            line = "".join(chars)
+            assert bleu_module.tokenize_13a(line) == tokenize(reference, line).split(), line
+
+
+def test_13a_fast_path_boundary() -> None:
+    unsure = bleu_module._13A_UNSURE.search
+    for word in ["1..5", "a.,5", ",,1", "x,.0"]:
+        assert unsure(word)
+    for word in ["1.5", "1,000.50", "a.b", "U.S.", "5.,", "..", "-5"]:
+        assert not unsure(word)
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    reference = Tokenizer13a()
+    for line in ["a..5 b", "1..5", "x ,.5 y", "1.,2 3,.,4 5...6", "a.,b ,.5 1.,2 x..y 1..5"]:
+        assert bleu_module.tokenize_13a(line) == reference(line).split(), line
+
+
+def test_13a_word_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Results do not depend on what the word cache holds, and it stays bounded."""
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    reference = Tokenizer13a()
+    monkeypatch.setattr(bleu_module._WordTokens, "max_size", 3)
+    cache = bleu_module._13A_WORDS
+    cache.clear()
+    for _ in range(2):
+        for hyp, refs in TRICKY:
+            for line in [hyp, *refs]:
+                tokens = bleu_module.tokenize_13a(line)
+                assert tokens == reference(line).split()
+                tokens.append("changed")  # the cached lists are copied, never handed out
+                assert len(cache) <= 3
+    assert bleu_module.tokenize_13a("the cat, sat.") == ["the", "cat", ",", "sat", "."]
+
+
+def test_zh_tokenizer_exhaustively() -> None:
+    """The "zh" fast paths (CJK-only lines, one split) and fallbacks equal sacreBLEU's."""
+    from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
+
+    reference = TokenizerZh()
+    tokenize = TokenizerZh.__call__.__wrapped__
+    # CJK, CJK punctuation, a whitespace character in sacreBLEU's CJK ranges (U+3000), other,
+    # digit, '.', ',', '-', space: lines starting or ending with a period/comma next to a digit
+    # take the faithful path
+    for length in range(1, 6):
+        for chars in itertools.product("中。\u3000a1.,- ", repeat=length):
+            line = "".join(chars)
+            assert bleu_module.tokenize_zh(line) == tokenize(reference, line).split(), line
+
+
 def test_intl_regex_passes_exhaustively() -> None:
     from sacrebleu.tokenizers.tokenizer_intl import TokenizerV14International
 
@@ -283,6 +353,78 @@ def test_options_property(
     hyp, refs = pair
     ours = scores(hyp, refs, tokenize=tokenize, **options)
     assert ours == {oracle(hyp, refs, tokenize=tokenize, **options)}
+
+
+# --------------------------------------------------------------------------- n-gram matching
+
+tokens = st.lists(st.sampled_from("abcde"), max_size=30)
+
+
+@settings(PROPERTY, max_examples=400)
+@given(
+    hyp=st.one_of(tokens, st.lists(st.sampled_from("ab"), min_size=60, max_size=80)),
+    refs=st.lists(st.lists(st.sampled_from("abcdef"), max_size=45), min_size=1, max_size=3),
+)
+def test_bitmask_statistics_equal_set_statistics(hyp: list[str], refs: list[list[str]]) -> None:
+    """The bit-matrix counts equal plain n-gram tuple counting, including repeats on both sides,
+    rows of 32, 64 and more bits and hypotheses of 64 tokens or more."""
+    positions = bleu_module._index_references(refs)
+    assert bleu_module._bitmask_statistics(hyp, positions) == bleu_module._set_statistics(hyp, refs)
+
+
+@settings(PROPERTY, max_examples=200)
+@given(hyp=tokens, refs=st.lists(tokens, min_size=1, max_size=3))
+def test_statistics_equal_sacrebleu_on_repetitive_text(
+    hyp: list[str], refs: list[list[str]]
+) -> None:
+    reference = sacrebleu.BLEU(effective_order=True, tokenize="none")
+    metric = BLEU(tokenize="none")
+    hyp_line, ref_lines = " ".join(hyp), [" ".join(ref) for ref in refs]
+    expected = reference._extract_corpus_statistics([hyp_line], [[ref] for ref in ref_lines])[0]
+    assert metric.statistics(hyp_line, metric.prepare(ref_lines)) == expected
+    assert scores(hyp_line, ref_lines, tokenize="none") == {
+        oracle(hyp_line, ref_lines, tokenize="none")
+    }
+
+
+@pytest.mark.parametrize("limit", [0, 1 << 30], ids=["sets-only", "matrix-only"])
+def test_matrix_size_limit(limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``_MAX_MATRIX_BITS`` the n-gram tuple counting takes over, with the same results."""
+    monkeypatch.setattr(bleu_module, "_MAX_MATRIX_BITS", limit)
+    for tokenize in ["13a", "zh"]:
+        for hyp, refs in TRICKY:
+            assert scores(hyp, refs, tokenize=tokenize) == {oracle(hyp, refs, tokenize=tokenize)}
+
+
+def test_default_scoring_equals_compute_bleu() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        hyp_len = int(rng.integers(0, 12))
+        ref_len = int(rng.integers(0, 12))
+        total = bleu_module._totals(hyp_len)
+        correct = [0] * 4
+        for n in range(4):
+            if not total[n]:
+                break
+            correct[n] = int(rng.integers(0, total[n] + 1))
+            if not correct[n]:
+                break  # as produced by the statistics: 0 from the first order without a match
+        expected = bleu_module.compute_bleu(
+            correct[:], total[:], hyp_len, ref_len, "exp", None, True
+        )
+        assert bleu_module._exp_bleu(correct, hyp_len, ref_len) == expected
+
+
+def test_one_shot_call_accepts_str_subclasses_and_tuples() -> None:
+    class Text(str):
+        pass
+
+    metric = uncached()
+    expected = oracle("the cat sat", ["the cat sat down", "a cat"])
+    assert metric(Text("the cat sat"), (Text("the cat sat down"), "a cat")) == expected
+    assert uncached(lowercase=True)("The Cat", ["the cat"]) == oracle(
+        "The Cat", ["the cat"], lowercase=True
+    )
 
 
 # --------------------------------------------------------------------------- API
