@@ -141,8 +141,13 @@ class TextEnv(gym.Env[Any, Any]):
             if isinstance(reward_fn, str)
             else getattr(reward_fn, "name", getattr(reward_fn, "__name__", "reward"))
         )
-        self.reward = _MetricAdapter(get_reward(reward_fn))
         self.metrics: dict[str, Any] = dict(metrics or {})
+        # a reward named like one of the task's metrics is that metric, as the task configured it
+        # (e.g. Translate-v0's BLEU with the zh tokenizer for Chinese targets)
+        if isinstance(reward_fn, str) and reward_fn in self.metrics:
+            self.reward = _MetricAdapter(self.metrics[reward_fn])
+        else:
+            self.reward = _MetricAdapter(get_reward(reward_fn))
         if self.reward_name not in self.metrics:
             self.metrics[self.reward_name] = self.reward.fn
         self.action_mask_fn = action_mask_fn
@@ -310,14 +315,17 @@ class TextEnv(gym.Env[Any, Any]):
         """Task-specific statistics of a finished response (e.g. reward-hacking signs)."""
         return {}
 
+    #: factor applied to the mean sentence metrics of ``corpus_metrics`` (100 prints percentages)
+    corpus_scale: float = 1.0
+
     def corpus_metrics(
         self, hypotheses: Sequence[str], references: Sequence[Sequence[str]]
     ) -> dict[str, float]:
-        """Metrics of a whole evaluation set; by default the mean of each sentence metric."""
+        """Metrics of a whole evaluation set; by default the mean of each sentence metric
+        times ``corpus_scale``."""
         return {
-            name: float(
-                np.mean([fn(h, list(r)) for h, r in zip(hypotheses, references, strict=True)])
-            )
+            name: self.corpus_scale
+            * float(np.mean([fn(h, list(r)) for h, r in zip(hypotheses, references, strict=True)]))
             for name, fn in self.metrics.items()
         }
 

@@ -99,6 +99,8 @@ class QAEnv(TextEnv):
     - v0: initial release.
     """
 
+    corpus_scale = 100.0  # SQuAD results are printed as percentages
+
     def __init__(
         self,
         dataset: Any = None,
@@ -119,8 +121,6 @@ class QAEnv(TextEnv):
                 f"unknown answer_mode {answer_mode!r}; choose one of: {', '.join(ANSWER_MODES)}"
             )
         metrics = {"f1": get_reward("f1"), "exact_match": get_reward("exact_match")}
-        if isinstance(reward_fn, str) and reward_fn in metrics:
-            reward_fn = metrics[reward_fn]
         self.answer_mode = answer_mode
         self.version = version
         task = load_qa_task(dataset, version, prompt_template)
@@ -213,8 +213,3 @@ class QAEnv(TextEnv):
         result = self._finish(score, score, terminated=True, truncated=False, masked=False)
         self._final["invalid_span"] = invalid
         return result[0], result[1], result[2], result[3], self._info()
-
-    def corpus_metrics(self, hypotheses: Any, references: Any) -> dict[str, float]:
-        """Mean F1 and exact match over a set, x100 (as SQuAD results are printed)."""
-        means = super().corpus_metrics(hypotheses, references)
-        return {name: 100.0 * value for name, value in means.items()}

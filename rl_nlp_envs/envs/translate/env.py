@@ -132,8 +132,6 @@ class TranslateEnv(TextEnv):
         self.source_language, self.target_language = self.direction.split("-")
         bleu_tokenize = "zh" if self.target_language == "zh" else "13a"
         metrics = {"bleu": get_reward("bleu", tokenize=bleu_tokenize), "chrf": get_reward("chrf")}
-        if isinstance(reward_fn, str) and reward_fn in metrics:
-            reward_fn = metrics[reward_fn]
         super().__init__(
             task,
             reward_fn=reward_fn,
