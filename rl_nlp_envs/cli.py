@@ -11,14 +11,22 @@ from typing import Any
 
 from rl_nlp_envs.registration import ENV_IDS, ENV_TABLE, env_spec
 
+#: agents that take ``--model PATH``
+MODEL_AGENTS = ("rl_nlp_envs.agents.seq2seq:", "rl_nlp_envs.agents.text_rl:")
+#: PettingZoo environments (no Gymnasium ids; ``baseline``/``baselines`` only): their modules
+PETTINGZOO_ENVS = {"rlnlp/Negotiate-v0": "rl_nlp_envs.envs.negotiate_v0"}
+
 
 class UsageError(Exception):
     """A bad command line: printed as one line, exit status 2."""
 
 
-def _env_id(value: str) -> str:
+def _env_id(value: str, pettingzoo: bool = False) -> str:
+    if pettingzoo and value in PETTINGZOO_ENVS:
+        return value
     if value not in ENV_IDS:
-        raise UsageError(f"unknown environment {value!r}; valid ids: {', '.join(ENV_IDS)}")
+        ids = [*ENV_IDS, *PETTINGZOO_ENVS] if pettingzoo else ENV_IDS
+        raise UsageError(f"unknown environment {value!r}; valid ids: {', '.join(ids)}")
     return value
 
 
@@ -37,6 +45,13 @@ def _env_kwargs(pairs: Sequence[str]) -> dict[str, Any]:
 
 
 def _make(env_id: str, **kwargs: Any) -> Any:
+    if env_id in PETTINGZOO_ENVS:
+        import importlib
+
+        try:
+            return importlib.import_module(PETTINGZOO_ENVS[env_id]).raw_env(**kwargs)
+        except TypeError as exc:
+            raise UsageError(f"bad --env-arg for {env_id}: {exc}") from exc
     import gymnasium as gym
 
     import rl_nlp_envs  # noqa: F401  (registers the ids even with the start-up hook off)
@@ -70,14 +85,23 @@ def cmd_play(args: argparse.Namespace) -> int:
 def _baseline_and_agent(args: argparse.Namespace, render_mode: str | None = None) -> Any:
     from rl_nlp_envs.agents.registry import get_baseline, make_agent
 
-    env_id = _env_id(args.env_id)
+    # `record` (the only caller with a render mode) drives Gymnasium envs only
+    env_id = _env_id(args.env_id, pettingzoo=render_mode is None)
     try:
         baseline = get_baseline(env_id, args.agent)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     env_kwargs = {**baseline.env_kwargs, **_env_kwargs(args.env_arg)}
+    model = getattr(args, "model", None)
+    if model and not baseline.factory.startswith(MODEL_AGENTS):
+        raise UsageError(
+            f"--model works with the seq2seq, ppo and reinforce agents, not {args.agent!r}"
+        )
+    if model:
+        env_kwargs["tokenizer"] = model  # the env speaks the model's vocabulary
     env = _make(env_id, render_mode=render_mode, **env_kwargs)
-    agent = make_agent(baseline, env, seed=args.seed)
+    extra = {"model": model, "env_kwargs": env_kwargs} if model else {}
+    agent = make_agent(baseline, env, seed=args.seed, **extra)
     if getattr(args, "load", None):
         agent.load(args.load)
     return baseline, env, agent
@@ -125,11 +149,22 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 def cmd_baselines(args: argparse.Namespace) -> int:
     """Every cheap baseline on every env: the README's score table."""
-    from rl_nlp_envs.agents.registry import BASELINES, make_agent, score_agent
+    from rl_nlp_envs.agents.registry import (
+        BASELINES,
+        PETTINGZOO_BASELINES,
+        Score,
+        make_agent,
+        missing_requirement,
+        score_agent,
+    )
 
     rows = []
-    for baseline in BASELINES:
+    for baseline in (*BASELINES, *PETTINGZOO_BASELINES):
         if (not baseline.cheap and not args.all) or (args.env and baseline.env_id != args.env):
+            continue
+        missing = missing_requirement(baseline)
+        if missing:
+            rows.append((baseline, Score("", float("nan"), f"skipped: {missing}")))
             continue
         env = _make(baseline.env_id, **baseline.env_kwargs)
         agent = make_agent(baseline, env, seed=args.seed)
@@ -220,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
             help="stop training after this wall time (learning agents)",
         )
         p.add_argument("--load", metavar="DIR", help="load a checkpoint instead of training")
+        p.add_argument("--model", metavar="PATH",
+                       help="local Hugging Face seq2seq or causal LM folder (with its tokenizer) "
+                       "for the seq2seq, ppo and reinforce agents")  # fmt: skip
         p.add_argument("--quiet", action="store_true", help="no progress bars")
         common(p)
 

@@ -31,6 +31,44 @@ def test_fresh_interpreter_makes_env_without_importing_us() -> None:
     assert result.stdout.strip() == "rl_nlp_envs.envs.snake.env"
 
 
+def test_fresh_interpreter_makes_pettingzoo_env_without_importing_us() -> None:
+    pytest.importorskip("pettingzoo", reason="the marl extra is not installed")
+    code = (
+        "import sys, pettingzoo\n"
+        "print('rl_nlp_envs.envs.negotiate_v0' in sys.modules)\n"
+        "env = pettingzoo.make('aec', 'rlnlp/Negotiate-v0')\n"
+        "env.reset(seed=0)\n"
+        "par = pettingzoo.make('parallel', 'rlnlp/Negotiate-v0')\n"
+        "print(type(env.unwrapped).__module__, sorted(par.possible_agents) == sorted(env.agents))\n"
+    )
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    # registering is cheap (string entry points); the env module loads on make()
+    assert result.stdout.split() == ["False", "rl_nlp_envs.envs.negotiate.env", "True"]
+
+
+def test_pettingzoo_hook_can_be_turned_off() -> None:
+    pytest.importorskip("pettingzoo", reason="the marl extra is not installed")
+    code = "import pettingzoo\nprint('rlnlp/Negotiate-v0' in pettingzoo.aec_registry)\n"
+    result = _run(code, RL_NLP_ENVS_NO_HOOK="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_probing_for_gymnasium_does_not_use_up_the_hook() -> None:
+    # libraries (TorchRL among them) check for optional dependencies with find_spec first
+    code = (
+        "import importlib.util\n"
+        "importlib.util.find_spec('gymnasium'); importlib.util.find_spec('pettingzoo')\n"
+        "import gymnasium, pettingzoo\n"
+        "print('rlnlp/Snake-v0' in gymnasium.registry,"
+        " 'rlnlp/Negotiate-v0' in pettingzoo.aec_registry)\n"
+    )
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+
+
 def test_hook_does_not_import_gymnasium_at_start_up() -> None:
     result = _run("import sys; print('gymnasium' in sys.modules, 'rl_nlp_envs' in sys.modules)")
     assert result.returncode == 0, result.stderr

