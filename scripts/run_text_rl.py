@@ -30,7 +30,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "rlnlp/Translate-v0": {
         "env_kwargs": {},
         "supervised": {},
-        "rl": {"updates": 40, "eval_examples": 200, "learning_rate": 1e-4, "temperature": 0.6},
+        "rl": {"updates": 40, "eval_examples": 200, "learning_rate": 3e-5, "temperature": 0.6},
         "metrics": ("bleu", "chrf"),
     },
     "rlnlp/Summarize-v0": {
