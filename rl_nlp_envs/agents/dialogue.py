@@ -19,6 +19,7 @@ import gymnasium as gym
 import numpy as np
 
 from rl_nlp_envs.agents.base import Agent
+from rl_nlp_envs.agents.dqn import QNetworkAgent
 from rl_nlp_envs.agents.logging import TrainingLog
 from rl_nlp_envs.agents.progress import Progress
 from rl_nlp_envs.agents.snake import epsilon_greedy
@@ -101,7 +102,7 @@ class RuleTextAgent(Agent):
         return str(dialogue.system_nlg.utterance(acts, dialogue.tracker.domain, dialogue.rng))
 
 
-class DialogueDQNAgent(Agent):
+class DialogueDQNAgent(QNetworkAgent):
     """Double DQN with a target network on the act-mode belief features.
 
     Experience comes from ``num_envs`` environments stepped in turn, epsilon-greedy over the
@@ -162,23 +163,6 @@ class DialogueDQNAgent(Agent):
         self.q_network = build_q_network(shape, self.n_actions, hidden, "mlp").to(self.device)
         self.target_network = build_q_network(shape, self.n_actions, hidden, "mlp").to(self.device)
         self.target_network.load_state_dict(self.q_network.state_dict())
-
-    def q_values(self, obs: np.ndarray) -> np.ndarray:
-        """Q-values of a batch of belief vectors."""
-        from rl_nlp_envs.agents.dqn import _torch
-
-        torch = _torch()
-        with torch.no_grad():
-            x = torch.as_tensor(np.asarray(obs), dtype=torch.float32, device=self.device)
-            return self.q_network(x).cpu().numpy()
-
-    def act(self, observation: Any, info: dict[str, Any]) -> int:
-        """The greedy act among those ``info["action_mask"]`` allows."""
-        values = self.q_values(np.asarray(observation)[None])[0]
-        mask = info.get("action_mask")
-        if mask is not None:
-            values[~np.asarray(mask, dtype=bool)] = -np.inf
-        return int(np.argmax(values))
 
     def learn(
         self,
@@ -295,30 +279,6 @@ class DialogueDQNAgent(Agent):
                 if term or trunc:
                     break
 
-    def _update(self, buffer: Any, optimizer: Any, rng: np.random.Generator) -> float:
-        from rl_nlp_envs.agents.dqn import _torch
-
-        torch = _torch()
-        obs, actions, returns, next_obs, discounts, masks = buffer.sample(self.batch_size, rng)
-        dev = self.device
-        obs_t = torch.as_tensor(obs, dtype=torch.float32, device=dev)
-        next_t = torch.as_tensor(next_obs, dtype=torch.float32, device=dev)
-        act_t = torch.as_tensor(actions, device=dev)
-        ret_t = torch.as_tensor(returns, device=dev)
-        disc_t = torch.as_tensor(discounts, device=dev)
-        mask_t = torch.as_tensor(masks, device=dev)
-        with torch.no_grad():
-            online_next = self.q_network(next_t).masked_fill(~mask_t, float("-inf"))
-            best = online_next.argmax(dim=1, keepdim=True)
-            target = ret_t + disc_t * self.target_network(next_t).gather(1, best).squeeze(1)
-        q = self.q_network(obs_t).gather(1, act_t[:, None]).squeeze(1)
-        loss = torch.nn.functional.smooth_l1_loss(q, target)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.q_network.parameters(), 10.0)
-        optimizer.step()
-        return float(loss.item())
-
     def config(self) -> dict[str, Any]:
         """Hyper-parameters."""
         return {
@@ -338,27 +298,3 @@ class DialogueDQNAgent(Agent):
             "hidden": self.hidden,
             "env_kwargs": self.env_kwargs,
         }
-
-    def tensors(self) -> dict[str, np.ndarray]:
-        """The online network's parameters."""
-        return {k: v.detach().cpu().numpy() for k, v in self.q_network.state_dict().items()}
-
-    def load_tensors(self, tensors: dict[str, np.ndarray]) -> None:
-        """Load parameters into both networks (names and shapes must match)."""
-        from rl_nlp_envs.agents.dqn import _torch
-
-        torch = _torch()
-        expected = self.q_network.state_dict()
-        if set(tensors) != set(expected):
-            raise ValueError(
-                f"checkpoint tensors {sorted(tensors)} do not match the network {sorted(expected)}"
-            )
-        for key, value in tensors.items():
-            if tuple(value.shape) != tuple(expected[key].shape):
-                raise ValueError(
-                    f"tensor {key!r} has shape {tuple(value.shape)}, "
-                    f"expected {tuple(expected[key].shape)}"
-                )
-        state = {k: torch.as_tensor(v) for k, v in tensors.items()}
-        self.q_network.load_state_dict(state)
-        self.target_network.load_state_dict(state)

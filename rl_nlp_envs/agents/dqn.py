@@ -132,7 +132,80 @@ class NStepCollector:
             self._emit(i, next_obs, next_mask, False)
 
 
-class DQNAgent(Agent):
+class QNetworkAgent(Agent):
+    """What every Double DQN agent here shares: greedy masked acting, the Double DQN update, and
+    checkpoints of the online network. Subclasses build ``q_network``, ``target_network``,
+    ``device`` and ``batch_size``, and collect experience in ``learn``."""
+
+    q_network: Any
+    target_network: Any
+    device: Any
+    batch_size: int
+
+    def q_values(self, obs: np.ndarray) -> np.ndarray:
+        """Q-values of a batch of observations."""
+        torch = _torch()
+        with torch.no_grad():
+            x = torch.as_tensor(np.asarray(obs), dtype=torch.float32, device=self.device)
+            return self.q_network(x).cpu().numpy()
+
+    def act(self, observation: Any, info: dict[str, Any]) -> int:
+        """The greedy action among those ``info["action_mask"]`` allows."""
+        values = self.q_values(np.asarray(observation)[None])[0]
+        mask = info.get("action_mask")
+        if mask is not None:
+            values[~np.asarray(mask, dtype=bool)] = -np.inf
+        return int(np.argmax(values))
+
+    def _update(self, buffer: ReplayBuffer, optimizer: Any, rng: np.random.Generator) -> float:
+        """One Double DQN gradient step on a sampled batch; returns the loss."""
+        torch = _torch()
+        obs, actions, returns, next_obs, discounts, next_masks = buffer.sample(self.batch_size, rng)
+        dev = self.device
+        obs_t = torch.as_tensor(obs, dtype=torch.float32, device=dev)
+        next_t = torch.as_tensor(next_obs, dtype=torch.float32, device=dev)
+        act_t = torch.as_tensor(actions, device=dev)
+        ret_t = torch.as_tensor(returns, device=dev)
+        disc_t = torch.as_tensor(discounts, device=dev)
+        mask_t = torch.as_tensor(next_masks, device=dev)
+        with torch.no_grad():
+            # Double DQN: the online net picks the next move, the target net values it.
+            online_next = self.q_network(next_t).masked_fill(~mask_t, float("-inf"))
+            best = online_next.argmax(dim=1, keepdim=True)
+            next_value = self.target_network(next_t).gather(1, best).squeeze(1)
+            target = ret_t + disc_t * next_value
+        q = self.q_network(obs_t).gather(1, act_t[:, None]).squeeze(1)
+        loss = torch.nn.functional.smooth_l1_loss(q, target)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.q_network.parameters(), 10.0)
+        optimizer.step()
+        return float(loss.item())
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        """The online network's parameters."""
+        return {k: v.detach().cpu().numpy() for k, v in self.q_network.state_dict().items()}
+
+    def load_tensors(self, tensors: dict[str, np.ndarray]) -> None:
+        """Load parameters into both networks (shapes must match)."""
+        torch = _torch()
+        expected = self.q_network.state_dict()
+        if set(tensors) != set(expected):
+            raise ValueError(
+                f"checkpoint tensors {sorted(tensors)} do not match the network {sorted(expected)}"
+            )
+        state = {k: torch.as_tensor(v) for k, v in tensors.items()}
+        for key, value in state.items():
+            if tuple(value.shape) != tuple(expected[key].shape):
+                raise ValueError(
+                    f"tensor {key!r} has shape {tuple(value.shape)}, "
+                    f"expected {tuple(expected[key].shape)}"
+                )
+        self.q_network.load_state_dict(state)
+        self.target_network.load_state_dict(state)
+
+
+class DQNAgent(QNetworkAgent):
     """Double DQN with a target network on ``rlnlp/Snake-v0`` (``channels`` or ``features``)."""
 
     name = "dqn"
@@ -188,22 +261,6 @@ class DQNAgent(Agent):
         self.q_network = build_q_network(self.obs_shape, 4, hidden, network).to(self.device)
         self.target_network = build_q_network(self.obs_shape, 4, hidden, network).to(self.device)
         self.target_network.load_state_dict(self.q_network.state_dict())
-
-    # -- acting ------------------------------------------------------------------------------
-    def q_values(self, obs: np.ndarray) -> np.ndarray:
-        """Q-values of a batch of observations."""
-        torch = _torch()
-        with torch.no_grad():
-            x = torch.as_tensor(np.asarray(obs), dtype=torch.float32, device=self.device)
-            return self.q_network(x).cpu().numpy()
-
-    def act(self, observation: Any, info: dict[str, Any]) -> int:
-        """The greedy legal move."""
-        values = self.q_values(np.asarray(observation)[None])[0]
-        mask = info.get("action_mask")
-        if mask is not None:
-            values[~np.asarray(mask, dtype=bool)] = -np.inf
-        return int(np.argmax(values))
 
     # -- learning ----------------------------------------------------------------------------
     def learn(
@@ -278,30 +335,6 @@ class DQNAgent(Agent):
             "history": log.history,
         }
 
-    def _update(self, buffer: ReplayBuffer, optimizer: Any, rng: np.random.Generator) -> float:
-        torch = _torch()
-        obs, actions, returns, next_obs, discounts, next_masks = buffer.sample(self.batch_size, rng)
-        dev = self.device
-        obs_t = torch.as_tensor(obs, dtype=torch.float32, device=dev)
-        next_t = torch.as_tensor(next_obs, dtype=torch.float32, device=dev)
-        act_t = torch.as_tensor(actions, device=dev)
-        ret_t = torch.as_tensor(returns, device=dev)
-        disc_t = torch.as_tensor(discounts, device=dev)
-        mask_t = torch.as_tensor(next_masks, device=dev)
-        with torch.no_grad():
-            # Double DQN: the online net picks the next move, the target net values it.
-            online_next = self.q_network(next_t).masked_fill(~mask_t, float("-inf"))
-            best = online_next.argmax(dim=1, keepdim=True)
-            next_value = self.target_network(next_t).gather(1, best).squeeze(1)
-            target = ret_t + disc_t * next_value
-        q = self.q_network(obs_t).gather(1, act_t[:, None]).squeeze(1)
-        loss = torch.nn.functional.smooth_l1_loss(q, target)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.q_network.parameters(), 10.0)
-        optimizer.step()
-        return float(loss.item())
-
     # -- checkpoints -------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
         """Hyper-parameters (and what rebuilds the network)."""
@@ -323,25 +356,3 @@ class DQNAgent(Agent):
             "network": self.network,
             "env_kwargs": self.env_kwargs,
         }
-
-    def tensors(self) -> dict[str, np.ndarray]:
-        """The online network's parameters."""
-        return {k: v.detach().cpu().numpy() for k, v in self.q_network.state_dict().items()}
-
-    def load_tensors(self, tensors: dict[str, np.ndarray]) -> None:
-        """Load parameters into both networks (shapes must match)."""
-        torch = _torch()
-        expected = self.q_network.state_dict()
-        if set(tensors) != set(expected):
-            raise ValueError(
-                f"checkpoint tensors {sorted(tensors)} do not match the network {sorted(expected)}"
-            )
-        state = {k: torch.as_tensor(v) for k, v in tensors.items()}
-        for key, value in state.items():
-            if tuple(value.shape) != tuple(expected[key].shape):
-                raise ValueError(
-                    f"tensor {key!r} has shape {tuple(value.shape)}, "
-                    f"expected {tuple(expected[key].shape)}"
-                )
-        self.q_network.load_state_dict(state)
-        self.target_network.load_state_dict(state)
