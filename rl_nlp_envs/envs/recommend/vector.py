@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from rl_nlp_envs.core.spaces import InvalidActionError
+from rl_nlp_envs.core.vector import parse_reset
 from rl_nlp_envs.envs.recommend.catalogue import Catalogue
 from rl_nlp_envs.envs.recommend.env import (
     ENV_ID,
@@ -122,27 +124,9 @@ class RecommendVectorEnv(VectorEnv[dict[str, np.ndarray], np.ndarray, np.ndarray
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Reset every user (or those in ``options["reset_mask"]``)."""
         n = self.num_envs
-        options = dict(options or {})
-        mask = options.pop("reset_mask", None)
-        if options:
-            raise ValueError(
-                f"{ENV_ID} vector reset takes only the option 'reset_mask', got {sorted(options)}"
-            )
-        if mask is None:
-            mask = np.ones(n, dtype=bool)
-        else:
-            mask = np.asarray(mask)
-            if mask.shape != (n,) or mask.dtype != np.bool_:
-                raise ValueError(f"reset_mask must be a bool array of shape ({n},)")
-        if isinstance(seed, (int, np.integer)):
-            self._np_random, self._np_random_seed = _seeded_rng(int(seed))
-            seeds: list[int | None] = [int(seed) + i for i in range(n)]
-        elif seed is None:
-            seeds = [None] * n
-        else:
-            seeds = list(seed)
-            if len(seeds) != n:
-                raise ValueError(f"reset got {len(seeds)} seeds for {n} sub-environments")
+        mask, seeds, base_seed = parse_reset(ENV_ID, n, seed, options)
+        if base_seed is not None:
+            self._np_random, self._np_random_seed = seeding.np_random(base_seed)
         keys = self._state.keys.copy()
         for i in np.flatnonzero(mask):
             s = seeds[i]
@@ -337,9 +321,3 @@ class RecommendVectorEnv(VectorEnv[dict[str, np.ndarray], np.ndarray, np.ndarray
     def state(self) -> Any:
         """The batch of simulated users (``logic.UserState``)."""
         return self._state
-
-
-def _seeded_rng(seed: int) -> tuple[np.random.Generator, int]:
-    from gymnasium.utils import seeding
-
-    return seeding.np_random(seed)

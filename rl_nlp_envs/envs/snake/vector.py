@@ -14,10 +14,12 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from rl_nlp_envs.core.spaces import batched_discrete_actions
+from rl_nlp_envs.core.vector import parse_reset
 from rl_nlp_envs.envs.snake.env import grid_to_channels, observation_space_for
 from rl_nlp_envs.envs.snake.logic import (
     BODY,
@@ -165,27 +167,9 @@ class SnakeVectorEnv(VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset every game (or those in ``options["reset_mask"]``)."""
         n = self.num_envs
-        options = dict(options or {})
-        mask = options.pop("reset_mask", None)
-        if options:
-            raise ValueError(
-                f"Snake-v0 vector reset takes only the option 'reset_mask', got {sorted(options)}"
-            )
-        if mask is None:
-            mask = np.ones(n, dtype=bool)
-        else:
-            mask = np.asarray(mask)
-            if mask.shape != (n,) or mask.dtype != np.bool_:
-                raise ValueError(f"reset_mask must be a bool array of shape ({n},)")
-        if isinstance(seed, (int, np.integer)):
-            self._np_random, self._np_random_seed = _seeded_rng(int(seed))
-            seeds: list[int | None] = [int(seed) + i for i in range(n)]
-        elif seed is None:
-            seeds = [None] * n
-        else:
-            seeds = list(seed)
-            if len(seeds) != n:
-                raise ValueError(f"reset got {len(seeds)} seeds for {n} sub-environments")
+        mask, seeds, base_seed = parse_reset("Snake-v0", n, seed, options)
+        if base_seed is not None:
+            self._np_random, self._np_random_seed = seeding.np_random(base_seed)
         keys = self._keys.copy()
         fresh = ~self._started
         for i in np.flatnonzero(mask):
@@ -496,9 +480,3 @@ def _resolve_backend(backend: str) -> str:
             )
         return "numpy"
     return "numba"
-
-
-def _seeded_rng(seed: int) -> tuple[np.random.Generator, int]:
-    from gymnasium.utils import seeding
-
-    return seeding.np_random(seed)
