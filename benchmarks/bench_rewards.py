@@ -9,7 +9,9 @@ sacreBLEU's; the script exits with status 1 if any differs.
 Rows:
 
 * per pair: one call per (hypothesis, references) pair with references never seen before, so
-  ours includes preparing the references (its cache is disabled);
+  ours includes preparing the references (its cache is disabled). BLEU's default backend counts
+  the matches of such calls in a compiled kernel when numba is installed (the ``fast`` extra);
+  the ``backend="python"`` rows are the pure-Python path;
 * dense: every prefix of a 30-token hypothesis scored against the same references, as a dense
   per-token reward does. Ours prepares the references once per example (included in the time)
   and calls ``score_prepared`` per prefix, or ("via metric(hyp, refs)") calls the metric per
@@ -238,6 +240,9 @@ def main() -> None:
     def bleu(lang: str) -> Metric:
         return BLEU(tokenize=_tokenize(lang))
 
+    def bleu_python(lang: str) -> Metric:
+        return BLEU(tokenize=_tokenize(lang), backend="python")
+
     def chrf(lang: str) -> Metric:
         return CHRF()
 
@@ -256,6 +261,10 @@ def main() -> None:
     rows = [
         per_pair("BLEU 13a (en/de), per pair", bleu, sb_bleu, latin, args.repeat),
         per_pair("BLEU zh, per pair", bleu, sb_bleu, chinese, args.repeat),
+        per_pair(
+            'BLEU 13a (en/de), per pair, backend="python"', bleu_python, sb_bleu, latin, args.repeat
+        ),
+        per_pair('BLEU zh, per pair, backend="python"', bleu_python, sb_bleu, chinese, args.repeat),
         per_pair("chrF, per pair", chrf, sb_chrf, examples, args.repeat),
         per_pair("chrF++, per pair", chrfpp, sb_chrfpp, examples, args.repeat),
         dense("BLEU 13a, dense (30 prefixes)", bleu, sb_bleu, dense_latin, args.repeat),

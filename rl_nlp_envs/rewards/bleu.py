@@ -8,7 +8,9 @@ operations) but
   lines of CJK characters only with ``list(line)`` (:func:`tokenize_13a`, :func:`tokenize_zh`);
 * counts the clipped n-gram matches of all four orders with a few big-integer bit operations
   instead of n-gram tuples (see the notes above :func:`_bitmask_statistics`);
-* can do the reference side once (:meth:`BLEU.prepare`) for many hypotheses.
+* can do the reference side once (:meth:`BLEU.prepare`) for many hypotheses;
+* with numba installed (the ``fast`` extra), counts the matches of a one-shot call (references
+  not prepared) in a compiled kernel over token ids (:mod:`rl_nlp_envs.rewards.bleu_numba`).
 
 See ``benchmarks/bench_rewards.py`` for the speed-up.
 
@@ -23,6 +25,7 @@ the notes above :func:`tokenize_13a`).
 from __future__ import annotations
 
 import collections
+import importlib.util
 import itertools
 import math
 import re
@@ -34,7 +37,11 @@ from typing import Any, NamedTuple
 
 from rl_nlp_envs.rewards.base import Metric, check_hypothesis, check_references
 
-__all__ = ["BLEU", "SMOOTH_METHODS", "TOKENIZERS"]
+__all__ = ["BACKENDS", "BLEU", "SMOOTH_METHODS", "TOKENIZERS"]
+
+#: ``BLEU(backend=...)``: "numba" counts one-shot calls' matches in a compiled kernel, "python"
+#: never does, "auto" does when numba is installed.
+BACKENDS = ("auto", "python", "numba")
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -203,8 +210,9 @@ class _WordTokens(dict[str, list[str]]):
 _13A_WORDS = _WordTokens()
 
 
-def tokenize_13a(line: str) -> list[str]:
-    """sacreBLEU's default "13a" tokenizer (mteval-v13a.pl)."""
+def _13a_words(line: str) -> list[str]:
+    """The whitespace-separated words of ``line`` after 13a's replacements (tokenized further
+    word by word)."""
     if "<skipped>" in line:
         line = line.replace("<skipped>", "")
     if "\n" in line:
@@ -217,8 +225,13 @@ def tokenize_13a(line: str) -> list[str]:
             .replace("&gt;", ">")
         )
     # sacreBLEU pads the line with a space on both sides, which a word boundary already is.
+    return line.split()
+
+
+def tokenize_13a(line: str) -> list[str]:
+    """sacreBLEU's default "13a" tokenizer (mteval-v13a.pl)."""
     tokens: list[str] = []
-    for word_tokens in map(_13A_WORDS.__getitem__, line.split()):
+    for word_tokens in map(_13A_WORDS.__getitem__, _13a_words(line)):
         tokens += word_tokens  # faster than list(itertools.chain.from_iterable(...))
     return tokens
 
@@ -610,6 +623,93 @@ def _bitmask_statistics(hyp: list[str], refs: ReferenceIndex) -> list[int] | Non
             return correct
 
 
+# The compiled kernel
+# ===================
+#
+# ``bleu_numba.clipped_matches`` takes token ids, as the bytes of int64 arrays. Ids come from
+# one process-wide table filled on first sight of a token: ``map(table.__getitem__, tokens)``
+# runs in C except for new tokens, and for "13a" a cache of every word's id bytes makes a line
+# one ``bytes.join``, without token strings. A call reads the table once, so replacing a full
+# table (instead of clearing it) never mixes two numberings within one call, also across
+# threads; ``setdefault`` makes two threads that meet a new token at once agree on its id.
+
+#: Above this many entries the token id table starts again empty.
+_MAX_TOKEN_IDS = 1 << 20
+#: Hypothesis tokens times reference tokens above which a call uses the bit matrix instead (the
+#: kernel allocates a table of that many candidate positions).
+_MAX_KERNEL_CELLS = 1 << 16
+
+
+class _WordIds(dict[str, bytes]):
+    """``word -> the ids of its "13a" tokens`` (int64 bytes) in one id table (see
+    :class:`_WordTokens`)."""
+
+    max_size = 1 << 16
+
+    def __init__(self, table: _TokenIds) -> None:
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, word: str) -> bytes:
+        if len(self) >= self.max_size:
+            self.clear()
+        ids = self[word] = self.table.ids(_13A_WORDS[word])
+        return ids
+
+
+class _TokenIds(dict[str, int]):
+    """``token -> id``, consecutive ids assigned on first use."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._next = itertools.count()
+        self.words_13a = _WordIds(self)
+
+    def __missing__(self, token: str) -> int:
+        return self.setdefault(token, next(self._next))
+
+    def ids(self, tokens: Iterable[str]) -> bytes:
+        """The ids of ``tokens`` (int64 bytes)."""
+        return array("q", map(self.__getitem__, tokens)).tobytes()
+
+    def ids_13a(self, line: str) -> bytes:
+        """The ids of the "13a" tokens of ``line`` (int64 bytes)."""
+        return b"".join(map(self.words_13a.__getitem__, _13a_words(line)))
+
+
+_TOKEN_IDS = _TokenIds()
+_KERNEL: list[Callable[..., tuple[int, int, int, int]]] = []  # loaded on first use
+
+
+def _token_table() -> _TokenIds:
+    global _TOKEN_IDS
+    table = _TOKEN_IDS
+    if len(table) > _MAX_TOKEN_IDS:
+        table = _TOKEN_IDS = _TokenIds()
+    return table
+
+
+def _numba_available() -> bool:
+    return importlib.util.find_spec("numba") is not None
+
+
+def _kernel() -> Callable[..., tuple[int, int, int, int]]:
+    if not _KERNEL:
+        from rl_nlp_envs.rewards.bleu_numba import clipped_matches
+
+        _KERNEL.append(clipped_matches)
+    return _KERNEL[0]
+
+
+def _kernel_statistics(hyp: bytes, refs: Sequence[bytes]) -> list[int]:
+    """Clipped n-gram matches per order 1..4 of token ids (int64 bytes), from the compiled
+    kernel."""
+    if len(refs) == 1:
+        return list(_kernel()(hyp, refs[0], array("q", (0, len(refs[0]) >> 3))))
+    bounds = array("q", (size >> 3 for size in itertools.accumulate(map(len, refs), initial=0)))
+    return list(_kernel()(hyp, b"".join(refs), bounds))
+
+
 def _closest_ref_len(hyp_len: int, ref_lens: Sequence[int]) -> int:
     """sacreBLEU's closest reference length: the smallest difference, ties to the shorter."""
     best = ref_lens[0]
@@ -765,6 +865,9 @@ class BLEU(Metric):
     :param smooth_value: the value for ``"floor"`` (default 0.1) and ``"add-k"`` (default 1).
     :param use_effective_order: ignore n-gram orders longer than the hypothesis (recommended for
         sentence-level BLEU).
+    :param backend: ``"auto"`` (default), ``"numba"`` or ``"python"``: whether one-shot calls
+        (references not prepared or cached) count matches in the compiled kernel of the ``fast``
+        extra. Results are the same either way.
 
     Scores are in [0, 100]. Use :meth:`prepare` once per example and :meth:`score_prepared` per
     hypothesis when scoring many hypotheses (e.g. all prefixes) against the same references.
@@ -779,7 +882,14 @@ class BLEU(Metric):
         smooth_method: str = "exp",
         smooth_value: float | None = None,
         use_effective_order: bool = True,
+        backend: str = "auto",
     ) -> None:
+        if not isinstance(backend, str) or backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+        if backend == "numba" and not _numba_available():
+            raise ImportError(
+                'backend="numba" needs numba; install it with: pip install "rl_nlp_envs[fast]"'
+            )
         if not isinstance(tokenize, str) or tokenize not in _TOKENIZERS:
             raise ValueError(
                 f"unknown tokenize {tokenize!r}; choose one of: {', '.join(TOKENIZERS)}"
@@ -800,6 +910,8 @@ class BLEU(Metric):
         self.smooth_method = smooth_method
         self.smooth_value = smooth_value
         self.use_effective_order = bool(use_effective_order)
+        self.backend = backend
+        self._use_kernel = backend == "numba" or (backend == "auto" and _numba_available())
         self._tokenizer = _TOKENIZERS[tokenize]
         if tokenize == "intl":
             _get_intl_tables()
@@ -811,7 +923,14 @@ class BLEU(Metric):
         return (
             f"BLEU(tokenize={self.tokenize!r}, lowercase={self.lowercase}, "
             f"smooth_method={self.smooth_method!r}, smooth_value={self.smooth_value!r}, "
-            f"use_effective_order={self.use_effective_order})"
+            f"use_effective_order={self.use_effective_order}, backend={self.backend!r})"
+        )
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        # numba may be installed where the metric is unpickled and not where it was pickled
+        self._use_kernel = self.backend == "numba" or (
+            self.backend == "auto" and _numba_available()
         )
 
     def tokens(self, sentence: str) -> list[str]:
@@ -850,14 +969,14 @@ class BLEU(Metric):
 
     def _score(self, hyp: list[str], refs: Sequence[list[str]], positions: ReferenceIndex) -> float:
         """BLEU of the tokens ``hyp`` against the tokens ``refs`` and their ``positions``."""
-        hyp_len = len(hyp)
         correct = _bitmask_statistics(hyp, positions)
         if correct is None:
             correct = _set_statistics(hyp, refs)
-        if len(refs) == 1:
-            ref_len = len(refs[0])
-        else:
-            ref_len = _closest_ref_len(hyp_len, [len(ref) for ref in refs])
+        return self._bleu(correct, len(hyp), [len(ref) for ref in refs])
+
+    def _bleu(self, correct: list[int], hyp_len: int, ref_lens: list[int]) -> float:
+        """BLEU from the clipped matches ``correct`` and the token counts."""
+        ref_len = ref_lens[0] if len(ref_lens) == 1 else _closest_ref_len(hyp_len, ref_lens)
         if self._default_smoothing:
             return _exp_bleu(correct, hyp_len, ref_len)
         return compute_bleu(
@@ -890,6 +1009,20 @@ class BLEU(Metric):
         if self.lowercase:
             hypothesis = hypothesis.lower()
             references = [ref.lower() for ref in references]
+        if self._use_kernel:
+            table = _token_table()
+            if self.tokenize == "13a":
+                line_ids = table.ids_13a
+            else:
+
+                def line_ids(line: str) -> bytes:
+                    return table.ids(tokenize(line))
+
+            hyp_ids = line_ids(hypothesis.rstrip())
+            ref_ids = list(map(line_ids, map(str.rstrip, references)))
+            hyp_len, ref_lens = len(hyp_ids) >> 3, [len(ref) >> 3 for ref in ref_ids]
+            if hyp_len * sum(ref_lens) <= _MAX_KERNEL_CELLS:
+                return self._bleu(_kernel_statistics(hyp_ids, ref_ids), hyp_len, ref_lens)
         refs = list(map(tokenize, map(str.rstrip, references)))  # no list comprehension frame
         return self._score(tokenize(hypothesis.rstrip()), refs, _index_references(refs))
 

@@ -96,6 +96,11 @@ def oracle(hyp: str, refs: list[str], **kwargs: object) -> float:
     return float(sacrebleu.sentence_bleu(hyp, refs, **kwargs).score)
 
 
+HAS_NUMBA = bleu_module._numba_available()
+#: the backends of one-shot calls that this machine can run
+BACKENDS = ["python", "numba"] if HAS_NUMBA else ["python"]
+
+
 def uncached(**kwargs: object) -> BLEU:
     """A metric without the prepared-reference cache: ``metric(hyp, refs)`` takes its
     one-shot path, which prepares and scores in one go."""
@@ -105,10 +110,12 @@ def uncached(**kwargs: object) -> BLEU:
 
 
 def scores(hyp: str, refs: list[str], **kwargs: object) -> set[float]:
-    """Our scores through every entry point: cached and one-shot calls, prepare + score."""
-    cached, one_shot = BLEU(**kwargs), uncached(**kwargs)  # type: ignore[arg-type]
+    """Our scores through every entry point: cached calls, one-shot calls on every backend
+    (pure Python and the compiled kernel), prepare + score."""
+    cached = BLEU(**kwargs)  # type: ignore[arg-type]
     prepared = cached.score_prepared(hyp, cached.prepare(refs))
-    return {cached(hyp, refs), one_shot(hyp, refs), prepared}
+    one_shot = {uncached(backend=b, **kwargs)(hyp, refs) for b in BACKENDS}
+    return {cached(hyp, refs), prepared, *one_shot}
 
 
 # --------------------------------------------------------------------------- hand-written cases
@@ -477,6 +484,86 @@ def test_batch_equals_per_item_calls() -> None:
     assert scores.shape == (len(TRICKY),)
     assert scores.tolist() == [metric(h, r) for h, r in TRICKY]
     assert metric.batch([], []).shape == (0,)
+
+
+needs_numba = pytest.mark.skipif(not HAS_NUMBA, reason="numba (the fast extra) is not installed")
+
+
+def kernel_statistics(hyp: list[str], refs: list[list[str]]) -> list[int]:
+    table = bleu_module._token_table()
+    return bleu_module._kernel_statistics(table.ids(hyp), [table.ids(ref) for ref in refs])
+
+
+@needs_numba
+@settings(PROPERTY, max_examples=400)
+@given(
+    hyp=st.one_of(tokens, st.lists(st.sampled_from("ab"), min_size=60, max_size=80)),
+    refs=st.lists(st.lists(st.sampled_from("abcdef"), max_size=45), min_size=1, max_size=3),
+)
+def test_kernel_statistics_equal_set_statistics(hyp: list[str], refs: list[list[str]]) -> None:
+    """The compiled kernel's counts equal plain n-gram tuple counting, with repeats on both
+    sides, empty references and several references."""
+    assert kernel_statistics(hyp, refs) == bleu_module._set_statistics(hyp, refs)
+
+
+@needs_numba
+@pytest.mark.parametrize(
+    ("hyp", "refs"),
+    [
+        ("a b a b", ["a b c"]),
+        ("a b c x a b c y", ["a b c y a", "q a b c"]),
+        ("a b c d a b c d a b c d", ["a b c d a b c d", "x a b c d"]),
+        ("a a a a a", ["a a", "a a a"]),
+        ("x a b y a b", ["a b", "", "a b a b"]),  # an empty reference between two others
+        ("a b", ["b a"]),  # an n-gram must not run from one reference into the next
+        ("a b", ["x a", "b y"]),
+    ],
+)
+def test_kernel_repeats_and_reference_borders(hyp: str, refs: list[str]) -> None:
+    hyp_tokens, ref_tokens = hyp.split(), [ref.split() for ref in refs]
+    assert kernel_statistics(hyp_tokens, ref_tokens) == bleu_module._set_statistics(
+        hyp_tokens, ref_tokens
+    )
+    assert scores(hyp, refs) == {oracle(hyp, refs)}
+
+
+@needs_numba
+def test_kernel_limits_and_token_table_renewal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``_MAX_KERNEL_CELLS`` one-shot calls fall back to the bit matrix; a token table
+    over ``_MAX_TOKEN_IDS`` entries is replaced by a new one; results stay sacreBLEU's."""
+    metric = uncached(backend="numba")
+    monkeypatch.setattr(bleu_module, "_MAX_KERNEL_CELLS", 0)
+    for hyp, refs in TRICKY:
+        assert metric(hyp, refs) == oracle(hyp, refs)
+    monkeypatch.undo()
+    monkeypatch.setattr(bleu_module, "_MAX_TOKEN_IDS", 3)
+    first = bleu_module._token_table()
+    for hyp, refs in TRICKY:
+        assert metric(hyp, refs) == oracle(hyp, refs)
+    assert bleu_module._token_table() is not first
+
+
+def test_backends() -> None:
+    assert BLEU().backend == "auto"
+    pair = ("the cat sat on the mat", ["the cat sat on a mat"])
+    assert uncached(backend="python")(*pair) == oracle(*pair)
+    with pytest.raises(
+        ValueError, match="unknown backend 'gpu'; choose one of: auto, python, numba"
+    ):
+        BLEU(backend="gpu")
+    clone = pickle.loads(pickle.dumps(uncached(backend="python")))
+    assert clone.backend == "python"
+    assert "backend='python'" in repr(clone)
+
+
+def test_numba_backend_without_numba(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bleu_module, "_numba_available", lambda: False)
+    with pytest.raises(ImportError, match=r"pip install \"rl_nlp_envs\[fast\]\""):
+        BLEU(backend="numba")
+    # "auto" then stays on the pure-Python path, also for a metric unpickled here
+    metric = uncached()
+    assert not metric._use_kernel
+    assert metric("the cat", ["the cat"]) == oracle("the cat", ["the cat"])
 
 
 def test_cache_does_not_change_results_and_pickles() -> None:
