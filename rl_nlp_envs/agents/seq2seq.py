@@ -489,10 +489,16 @@ def train_supervised(
             policy.train(True)
             for idx in _length_batches(data, config.batch_size, rng):
                 p_ids, p_mask, t_ids, t_mask = _rows(data, idx)
-                logits, _ = policy.forward(p_ids, p_mask, t_ids, t_mask)
-                legal_logits = logits.masked_fill(logits <= NEG_INF, -1e4)
                 valid = t_mask.bool()
-                loss = loss_fn(legal_logits[valid], t_ids[valid]) / valid.sum()
+                if policy._fast:  # project only the real target positions, not the padding
+                    hidden = policy.hidden_states(p_ids, p_mask, t_ids, t_mask)
+                    logits = policy.project(hidden[valid])
+                else:
+                    logits = policy.forward(p_ids, p_mask, t_ids, t_mask)[0][valid]
+                # label smoothing spreads mass over every class: illegal tokens get a large
+                # finite logit gap instead of -inf (a constant in the loss, no gradient)
+                legal_logits = logits.masked_fill(logits <= NEG_INF, -1e4)
+                loss = loss_fn(legal_logits, t_ids[valid]) / valid.sum()
                 optimizer.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(policy.parameters(), config.max_grad_norm)
@@ -588,16 +594,20 @@ def generate(
 
 
 def replay(env: gym.Env[Any, Any], split: str, index: int, tokens: list[int]) -> dict[str, Any]:
-    """Play ``tokens`` as the answer to example ``index`` of ``split``; the final info."""
+    """Play ``tokens`` as the answer to example ``index`` of ``split``; the final info, with
+    the sum of the env's rewards added as ``"return"``."""
     env.reset(seed=index, options={"split": split, "index": index})
     info: dict[str, Any] = {}
+    total = 0.0
     for token in tokens:
-        _, _, terminated, truncated, info = env.step(int(token))
+        _, reward, terminated, truncated, info = env.step(int(token))
+        total += float(reward)
         if terminated or truncated:
-            return info
+            return {**info, "return": total}
     # the answer stopped short of end-of-sequence (cannot happen with generate's output)
-    _, _, _, _, info = env.step(int(env.unwrapped.tokenizer.eos_id))  # type: ignore[attr-defined]
-    return info
+    eos = int(env.unwrapped.tokenizer.eos_id)  # type: ignore[attr-defined]
+    _, reward, _, _, info = env.step(eos)
+    return {**info, "return": total + float(reward)}
 
 
 def decode_split(

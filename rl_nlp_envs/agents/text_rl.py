@@ -32,10 +32,13 @@ from rl_nlp_envs.agents.seq2seq import (
     TextPolicy,
     _trim_prompt,
     decode_split,
+    generate,
     primary_metric,
+    replay,
 )
 
 ALGORITHMS = ("ppo", "reinforce")
+BASELINES = ("value", "greedy")
 PERCENT_METRICS = ("bleu", "chrf")
 SUPERVISED_SHARE = 0.6
 
@@ -104,6 +107,8 @@ class Episode:
     logps: list[float] = field(default_factory=list)
     rewards: list[float] = field(default_factory=list)
     score: float = 0.0
+    split: str = ""
+    index: int = -1
 
 
 class RolloutCollector:
@@ -167,6 +172,7 @@ class RolloutCollector:
                 episode.rewards.append(float(rewards[i]))
                 if ended[i]:
                     episode.score = float(info["score"][i])
+                    episode.split, episode.index = str(info["split"][i]), int(info["index"][i])
                     done.append(episode)
                     self.partial[i] = None
             self.autoreset = ended
@@ -194,7 +200,14 @@ class RolloutCollector:
 # -- updates -----------------------------------------------------------------------------------
 @dataclass
 class RLConfig:
-    """Settings of RL fine-tuning (PPO or REINFORCE with baseline)."""
+    """Settings of RL fine-tuning (PPO or REINFORCE with baseline).
+
+    ``baseline="value"`` estimates advantages with the value head (GAE for PPO, return minus
+    value for REINFORCE). ``baseline="greedy"`` is the self-critical baseline (Rennie et al.
+    2017; ReMax, Li et al. 2023): each episode's advantage is its return minus the env return
+    of the policy's own greedy answer to the same example, so only samples that beat greedy
+    decoding are reinforced; the value head is then not used.
+    """
 
     algorithm: str = "ppo"
     num_envs: int = 16
@@ -218,11 +231,16 @@ class RLConfig:
     eval_every: int = 5
     eval_examples: int = 100
     keep_best: bool = True
+    baseline: str = "value"
 
     def __post_init__(self) -> None:
         if self.algorithm not in ALGORITHMS:
             raise ValueError(
                 f"unknown algorithm {self.algorithm!r}; choose one of: {', '.join(ALGORITHMS)}"
+            )
+        if self.baseline not in BASELINES:
+            raise ValueError(
+                f"unknown baseline {self.baseline!r}; choose one of: {', '.join(BASELINES)}"
             )
         for name in ("num_envs", "episodes_per_update", "epochs", "minibatch_size"):
             if int(getattr(self, name)) < 1:
@@ -277,8 +295,12 @@ def rl_update(
     kl_ctl: AdaptiveKLController,
     config: RLConfig,
     rng: np.random.Generator,
+    baseline_returns: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """One PPO or REINFORCE update on a batch of episodes; returns its statistics."""
+    """One PPO or REINFORCE update on a batch of episodes; returns its statistics.
+
+    With ``config.baseline == "greedy"``, ``baseline_returns`` holds each episode's greedy
+    return (env reward units, see ``greedy_returns``)."""
     torch = _torch()
     b = batch_episodes(episodes, policy.pad_id)
     mask = b.mask.float()
@@ -289,13 +311,22 @@ def rl_update(
         ref_logp, _ = _logp_entropy(ref_logits / config.temperature, b.actions)
         kl = (b.old_logp - ref_logp) * mask
         rewards = b.env_rewards * config.reward_scale - kl_ctl.value * kl
-        if config.algorithm == "ppo":
+        self_critical = config.baseline == "greedy"
+        if self_critical:
+            if baseline_returns is None or len(baseline_returns) != len(episodes):
+                raise ValueError("baseline='greedy' needs one greedy return per episode")
+            returns = _discounted(rewards, mask, config.gamma)
+            greedy = torch.as_tensor(baseline_returns, dtype=returns.dtype) * config.reward_scale
+            advantages = (returns - greedy[:, None]) * mask
+            # scaled, not centred: an answer equal to the greedy one must keep advantage 0
+            advantages = advantages / (advantages[mask.bool()].std() + 1e-8)
+        elif config.algorithm == "ppo":
             advantages, returns = gae_advantages(rewards, values, mask, config.gamma,
                                                  config.gae_lambda)  # fmt: skip
+            advantages = _whiten(advantages, mask)
         else:
             returns = _discounted(rewards, mask, config.gamma)
-            advantages = (returns - values) * mask
-        advantages = _whiten(advantages, mask)
+            advantages = _whiten((returns - values) * mask, mask)
     epochs = config.epochs if config.algorithm == "ppo" else 1
     stats: dict[str, list[float]] = {"pg_loss": [], "vf_loss": [], "entropy": [], "clipfrac": []}
     n = len(episodes)
@@ -324,6 +355,8 @@ def rl_update(
                 pg = -adv * logp
                 clipfrac = torch.zeros(())
                 vf = (new_values - returns[idx]) ** 2
+            if self_critical:
+                vf = torch.zeros_like(vf)
             pg_loss = (pg * m).sum() / tokens
             vf_loss = 0.5 * (vf * m).sum() / tokens
             ent = (entropy * m).sum() / tokens
@@ -342,7 +375,26 @@ def rl_update(
     out = {k: float(np.mean(v)) for k, v in stats.items()}
     out.update(kl=episode_kl, kl_coef=beta, length=float(mask.sum(1).mean()),
                reward=float(np.mean([e.score for e in episodes])))  # fmt: skip
+    if baseline_returns is not None and self_critical:
+        out["greedy_return"] = float(np.mean(baseline_returns))
     return out
+
+
+def greedy_returns(
+    policy: TextPolicy, env: gym.Env[Any, Any], episodes: list[Episode]
+) -> np.ndarray:
+    """The env return of the policy's greedy answer to each episode's example (the
+    self-critical baseline): answers decoded in one batch, each replayed through ``env`` (a
+    single env made with the same settings as the rollout envs)."""
+    width = max(len(e.prompt_ids) for e in episodes)
+    prompt_ids = np.full((len(episodes), width), policy.pad_id, dtype=np.int64)
+    prompt_mask = np.zeros((len(episodes), width), dtype=np.int64)
+    for i, e in enumerate(episodes):
+        prompt_ids[i, : len(e.prompt_ids)], prompt_mask[i, : len(e.prompt_ids)] = e.prompt_ids, 1
+    max_tokens = int(env.unwrapped.max_response_tokens)  # type: ignore[attr-defined]
+    answers = generate(policy, prompt_ids, prompt_mask, max_tokens, greedy=True)
+    return np.array([replay(env, e.split, e.index, tokens)["return"]
+                     for e, tokens in zip(episodes, answers, strict=True)])  # fmt: skip
 
 
 def _discounted(rewards: Any, mask: Any, gamma: float) -> Any:
@@ -396,7 +448,11 @@ def fine_tune(
     with Progress(config.updates, label, enabled=progress) as bar:
         for update in range(1, config.updates + 1):
             episodes = collector.collect(config.episodes_per_update)
-            stats = rl_update(policy, reference, episodes, optimizer, kl_ctl, config, rng)
+            baseline = None
+            if config.baseline == "greedy":
+                baseline = greedy_returns(policy, eval_env, episodes)
+            stats = rl_update(policy, reference, episodes, optimizer, kl_ctl, config, rng,
+                              baseline)  # fmt: skip
             row: dict[str, float] = {"update": update, "steps": collector.steps, **stats}
             if config.eval_every > 0 and (update % config.eval_every == 0
                                           or update == config.updates):  # fmt: skip

@@ -25,6 +25,8 @@ from rl_nlp_envs.agents.text_rl import (
     RLConfig,
     RolloutCollector,
     gae_advantages,
+    greedy_returns,
+    rl_update,
 )
 from tests.agents.test_seq2seq import TINY_MODEL, save_tiny_pretrained
 
@@ -65,6 +67,63 @@ def test_adaptive_kl_controller_moves_towards_the_target() -> None:
 def test_config_refuses_unknown_algorithm() -> None:
     with pytest.raises(ValueError, match="ppo, reinforce"):
         RLConfig(algorithm="dpo")
+    with pytest.raises(ValueError, match="unknown baseline 'mean'; choose one of: value, greedy"):
+        RLConfig(baseline="mean")
+
+
+def _tiny_policy(tok: Any, value_head: bool = False) -> TextPolicy:
+    torch.manual_seed(0)
+    policy = TextPolicy(build_small_model(tok, SmallModelConfig(**TINY_MODEL)), tok, value_head)
+    policy.train(False)
+    return policy
+
+
+def test_greedy_returns_replay_each_episodes_example() -> None:
+    """The self-critical baseline of an episode is the env return of the policy's greedy
+    answer to the same example (decoded alone here, in a batch there)."""
+    from rl_nlp_envs.agents.seq2seq import generate
+
+    envs = gym.make_vec("rlnlp/Translate-v0", num_envs=3, reward_mode="dense", **TINY_ENV)
+    single: Any = gym.make("rlnlp/Translate-v0", reward_mode="dense", **TINY_ENV)
+    policy = _tiny_policy(single.unwrapped.tokenizer)
+    episodes = RolloutCollector(envs, policy, seed=0).collect(6)
+    baseline = greedy_returns(policy, single, episodes)
+    assert baseline.shape == (len(episodes),)
+    for episode, value in zip(episodes, baseline, strict=True):
+        assert episode.split == "train" and episode.index >= 0
+        obs, _ = single.reset(options={"split": episode.split, "index": episode.index})
+        np.testing.assert_array_equal(obs["prompt_ids"][: len(episode.prompt_ids)],
+                                      episode.prompt_ids)  # fmt: skip
+        ids, mask = obs["prompt_ids"][None], obs["prompt_mask"][None].astype(np.int64)
+        tokens = generate(policy, ids, mask, TINY_ENV["max_response_tokens"])[0]
+        total = sum(float(single.step(t)[1]) for t in tokens)
+        assert value == pytest.approx(total, abs=1e-9)
+    envs.close()
+
+
+def test_self_critical_update_ignores_answers_equal_to_the_baseline() -> None:
+    """With the greedy baseline, an episode scoring exactly its baseline has advantage 0:
+    without a KL penalty the update leaves the policy unchanged; a better one moves it."""
+    envs = gym.make_vec("rlnlp/Translate-v0", num_envs=3, reward_fn="chrf", **TINY_ENV)
+    policy = _tiny_policy(envs.unwrapped.tokenizer, value_head=True)
+    episodes = RolloutCollector(envs, policy, seed=0).collect(6)
+    returns = np.array([sum(e.rewards) for e in episodes])
+    config = RLConfig(baseline="greedy", kl_coef=0.0, target_kl=None, epochs=1,
+                      minibatch_size=3, algorithm="reinforce")  # fmt: skip
+    reference = policy.frozen_copy()
+    before = {k: v.clone() for k, v in policy.model.state_dict().items()}
+    optimizer = torch.optim.Adam(policy.parameters(), lr=1e-2)
+    rng = np.random.default_rng(0)
+    kl = AdaptiveKLController(0.0, None, 10)
+    stats = rl_update(policy, reference, episodes, optimizer, kl, config, rng, returns)
+    assert stats["pg_loss"] == 0.0 and stats["greedy_return"] == pytest.approx(returns.mean())
+    for k, v in policy.model.state_dict().items():
+        assert torch.equal(before[k], v), k
+    stats = rl_update(policy, reference, episodes, optimizer, kl, config, rng, returns - 1.0)
+    assert any(not torch.equal(before[k], v) for k, v in policy.model.state_dict().items())
+    with pytest.raises(ValueError, match="one greedy return per episode"):
+        rl_update(policy, reference, episodes, optimizer, kl, config, rng, returns[:2])
+    envs.close()
 
 
 @pytest.mark.parametrize("mode", ["sync", None])
@@ -103,9 +162,11 @@ def _tiny_agent(cls: type, **kwargs: Any) -> Any:
                supervised={"epochs": 1, "eval_every": 0}, rl=dict(TINY_RL), **kwargs)  # fmt: skip
 
 
+@pytest.mark.parametrize("baseline", ["value", "greedy"])
 @pytest.mark.parametrize("cls", [PPOAgent, ReinforceAgent])
-def test_tiny_pipeline_runs_and_logs(cls: type, tmp_path: Path) -> None:
+def test_tiny_pipeline_runs_and_logs(cls: type, baseline: str, tmp_path: Path) -> None:
     agent = _tiny_agent(cls)
+    agent.rl.baseline = baseline
     before = {k: v.clone() for k, v in agent.policy.model.state_dict().items()}
     stats = agent.learn(0, progress=False, tensorboard_dir=tmp_path / "tb",
                         curve_path=tmp_path / "curve.png")  # fmt: skip
@@ -114,6 +175,7 @@ def test_tiny_pipeline_runs_and_logs(cls: type, tmp_path: Path) -> None:
     assert "val_bleu" in history[2] and "val_bleu" in history[3]
     for key in ("reward", "kl", "kl_coef", "entropy", "pg_loss", "vf_loss"):
         assert np.isfinite(history[1][key])
+    assert ("greedy_return" in history[1]) is (baseline == "greedy")
     assert (tmp_path / "curve.png").stat().st_size > 0
     assert any((tmp_path / "tb").iterdir())
     changed = any(not torch.equal(before[k], v) for k, v in agent.policy.model.state_dict().items())
