@@ -26,6 +26,7 @@ from gymnasium.vector.utils import batch_space
 from rl_nlp_envs.core.spaces import InvalidActionError, batched_discrete_actions, text_action
 from rl_nlp_envs.core.task import Example
 from rl_nlp_envs.core.text_env import TextEnv, encode_prompt, select_example
+from rl_nlp_envs.core.vector import parse_reset
 from rl_nlp_envs.render.text import TextRenderer
 
 
@@ -197,29 +198,11 @@ class TextVectorEnv(VectorEnv[Any, Any, Any]):
         """Reset every sub-env (or those in ``options["reset_mask"]``); ``options`` may also
         hold the single env's ``split`` and ``index`` (one int, or one per sub-env)."""
         n = self.num_envs
-        options = dict(options or {})
-        mask = options.pop("reset_mask", None)
-        if mask is None:
-            mask = np.ones(n, dtype=bool)
-        else:
-            mask = np.asarray(mask)
-            if mask.shape != (n,) or mask.dtype != np.bool_ or not mask.any():
-                raise ValueError(
-                    f"reset_mask must be a bool array of shape ({n},) with at least one True"
-                )
-        if seed is None:
-            seeds: list[int | None] = [None] * n
-        elif isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
-            self._np_random, self._np_random_seed = seeding.np_random(int(seed))
-            seeds = [int(seed) + i for i in range(n)]
-        elif isinstance(seed, (Sequence, np.ndarray)) and not isinstance(seed, str):
-            seeds = list(seed)
-            if len(seeds) != n:
-                raise ValueError(f"reset got {len(seeds)} seeds for {n} sub-environments")
-        else:
-            raise ValueError(
-                f"seed must be None, an int or a list of {n} ints/None, got {type(seed).__name__}"
-            )
+        mask, seeds, base_seed, options = parse_reset(
+            type(self).__name__, n, seed, options, more_options=True
+        )
+        if base_seed is not None:
+            self._np_random, self._np_random_seed = seeding.np_random(base_seed)
         index = options.get("index")
         per_env: np.ndarray | None = None
         if index is not None and not isinstance(index, (int, np.integer)):

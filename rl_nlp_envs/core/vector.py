@@ -13,17 +13,20 @@ def parse_reset(
     num_envs: int,
     seed: int | Sequence[int | None] | None,
     options: dict[str, Any] | None,
-) -> tuple[np.ndarray, list[int | None], int | None]:
-    """Check a vector ``reset``'s arguments; ``options`` may hold only ``reset_mask``.
+    more_options: bool = False,
+) -> tuple[np.ndarray, list[int | None], int | None, dict[str, Any]]:
+    """Check a vector ``reset``'s arguments.
 
-    Returns the bool mask of sub-envs to reset (all when there is no ``reset_mask``), one seed
-    per sub-env (``seed + i`` for an int ``seed``, as Gymnasium's vector envs do), and the int
-    ``seed`` itself, with which the vector env reseeds its own generator (``None`` otherwise).
+    ``options`` may hold ``reset_mask`` (a bool array with at least one True, as in Gymnasium's
+    vector envs) and, if ``more_options``, keys that the env checks itself. Returns the mask of
+    sub-envs to reset (all when there is no ``reset_mask``), one seed per sub-env (``seed + i``
+    for an int ``seed``, as Gymnasium's vector envs do), the int ``seed`` itself, with which
+    the vector env reseeds its own generator (``None`` otherwise), and the other options.
     """
     n = num_envs
     options = dict(options or {})
     mask = options.pop("reset_mask", None)
-    if options:
+    if options and not more_options:
         raise ValueError(
             f"{env_name} vector reset takes only the option 'reset_mask', got {sorted(options)}"
         )
@@ -31,13 +34,19 @@ def parse_reset(
         mask = np.ones(n, dtype=bool)
     else:
         mask = np.asarray(mask)
-        if mask.shape != (n,) or mask.dtype != np.bool_:
-            raise ValueError(f"reset_mask must be a bool array of shape ({n},)")
-    if isinstance(seed, (int, np.integer)):
-        return mask, [int(seed) + i for i in range(n)], int(seed)
+        if mask.shape != (n,) or mask.dtype != np.bool_ or not mask.any():
+            raise ValueError(
+                f"reset_mask must be a bool array of shape ({n},) with at least one True"
+            )
     if seed is None:
-        return mask, [None] * n, None
-    seeds = list(seed)
-    if len(seeds) != n:
-        raise ValueError(f"reset got {len(seeds)} seeds for {n} sub-environments")
-    return mask, seeds, None
+        return mask, [None] * n, None, options
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+        return mask, [int(seed) + i for i in range(n)], int(seed), options
+    if isinstance(seed, (Sequence, np.ndarray)) and not isinstance(seed, str):
+        seeds = list(seed)
+        if len(seeds) != n:
+            raise ValueError(f"reset got {len(seeds)} seeds for {n} sub-environments")
+        return mask, seeds, None, options
+    raise ValueError(
+        f"seed must be None, an int or a list of {n} ints/None, got {type(seed).__name__}"
+    )

@@ -124,7 +124,7 @@ class RecommendVectorEnv(VectorEnv[dict[str, np.ndarray], np.ndarray, np.ndarray
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Reset every user (or those in ``options["reset_mask"]``)."""
         n = self.num_envs
-        mask, seeds, base_seed = parse_reset(ENV_ID, n, seed, options)
+        mask, seeds, base_seed, _ = parse_reset(ENV_ID, n, seed, options)
         if base_seed is not None:
             self._np_random, self._np_random_seed = seeding.np_random(base_seed)
         keys = self._state.keys.copy()

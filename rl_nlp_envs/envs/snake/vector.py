@@ -167,7 +167,7 @@ class SnakeVectorEnv(VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset every game (or those in ``options["reset_mask"]``)."""
         n = self.num_envs
-        mask, seeds, base_seed = parse_reset("Snake-v0", n, seed, options)
+        mask, seeds, base_seed, _ = parse_reset("Snake-v0", n, seed, options)
         if base_seed is not None:
             self._np_random, self._np_random_seed = seeding.np_random(base_seed)
         keys = self._keys.copy()
