@@ -375,8 +375,10 @@ def _config(
     )
 
 
-class raw_env(AECEnv[str, Any, Any]):
-    __doc__ = "Negotiate-v0, the AEC (turn by turn) API.\n" + _DOC
+class _Shell:
+    """What the AEC and parallel classes share: construction from the game settings, the
+    ``config`` / ``game`` properties, the space accessors, ``render`` and ``close`` (all over a
+    ``_Session``)."""
 
     metadata: dict[str, Any] = {
         "name": "negotiate_v0",
@@ -399,7 +401,7 @@ class raw_env(AECEnv[str, Any, Any]):
         illegal_reward: float = -1.0,
         render_mode: str | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__()  # AECEnv's (the parallel env has none of its own)
         config = _config(items, max_turns, min_count, max_count, min_total, max_total, total_value)
         self._s = _Session(
             action_mode,
@@ -431,6 +433,20 @@ class raw_env(AECEnv[str, Any, Any]):
     def action_space(self, agent: str) -> gymnasium.Space[Any]:
         """The action space of ``agent`` (the same object every call)."""
         return self.action_spaces[agent]
+
+    def render(self) -> Any:
+        """Render the dialogue (``ansi`` text, ``rgb_array`` frame, or a ``human`` window)."""
+        return self._s.render(int(self.metadata["render_fps"]))
+
+    def close(self) -> None:
+        """Close the window if one is open."""
+        self._s.close()
+
+
+class raw_env(_Shell, AECEnv[str, Any, Any]):
+    __doc__ = "Negotiate-v0, the AEC (turn by turn) API.\n" + _DOC
+
+    metadata: dict[str, Any] = _Shell.metadata
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
         """Start a new game (``options`` is not used)."""
@@ -473,16 +489,8 @@ class raw_env(AECEnv[str, Any, Any]):
         if self.render_mode == "human":
             self.render()
 
-    def render(self) -> Any:
-        """Render the dialogue (``ansi`` text, ``rgb_array`` frame, or a ``human`` window)."""
-        return self._s.render(int(self.metadata["render_fps"]))
 
-    def close(self) -> None:
-        """Close the window if one is open."""
-        self._s.close()
-
-
-class NegotiateParallelEnv(ParallelEnv[str, Any, Any]):
+class NegotiateParallelEnv(_Shell, ParallelEnv[str, Any, Any]):
     __doc__ = (
         "Negotiate-v0, the parallel API: every ``step`` is one turn. It takes an action from "
         "each live agent; only the agent to move (``info['to_move']``, observation flag "
@@ -490,53 +498,7 @@ class NegotiateParallelEnv(ParallelEnv[str, Any, Any]):
         "and ignored (it may also be left out).\n" + _DOC
     )
 
-    metadata: dict[str, Any] = raw_env.metadata
-
-    def __init__(
-        self,
-        action_mode: str = "structured",
-        items: tuple[str, ...] | list[str] = ("book", "hat", "ball"),
-        max_turns: int = 10,
-        min_count: int = 1,
-        max_count: int = 4,
-        min_total: int = 5,
-        max_total: int = 7,
-        total_value: int = 10,
-        illegal_action: str = "penalize",
-        illegal_reward: float = -1.0,
-        render_mode: str | None = None,
-    ) -> None:
-        config = _config(items, max_turns, min_count, max_count, min_total, max_total, total_value)
-        self._s = _Session(
-            action_mode,
-            config,
-            illegal_action,
-            illegal_reward,
-            render_mode,
-        )
-        self.render_mode = render_mode
-        self.possible_agents = list(AGENTS)
-        self.agents: list[str] = []
-        self.observation_spaces = {a: self._s.observation_space for a in AGENTS}
-        self.action_spaces = {a: self._s.action_space for a in AGENTS}
-
-    @property
-    def config(self) -> GameConfig:
-        """The game's configuration."""
-        return self._s.config
-
-    @property
-    def game(self) -> Negotiation:
-        """The current game (after ``reset``)."""
-        return self._s.g
-
-    def observation_space(self, agent: str) -> gymnasium.Space[Any]:
-        """The observation space of ``agent`` (the same object every call)."""
-        return self.observation_spaces[agent]
-
-    def action_space(self, agent: str) -> gymnasium.Space[Any]:
-        """The action space of ``agent`` (the same object every call)."""
-        return self.action_spaces[agent]
+    metadata: dict[str, Any] = _Shell.metadata
 
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
@@ -586,11 +548,3 @@ class NegotiateParallelEnv(ParallelEnv[str, Any, Any]):
         if self.render_mode == "human":
             self.render()
         return obs, rew, terminations, truncations, infos
-
-    def render(self) -> Any:
-        """Render the dialogue (``ansi`` text, ``rgb_array`` frame, or a ``human`` window)."""
-        return self._s.render(int(self.metadata["render_fps"]))
-
-    def close(self) -> None:
-        """Close the window if one is open."""
-        self._s.close()
