@@ -26,7 +26,7 @@ from gymnasium.vector.utils import batch_space
 from rl_nlp_envs.core.spaces import InvalidActionError, batched_discrete_actions, text_action
 from rl_nlp_envs.core.task import Example
 from rl_nlp_envs.core.text_env import TextEnv, encode_prompt, select_example
-from rl_nlp_envs.core.vector import parse_reset
+from rl_nlp_envs.core.vector import check_vector_args, parse_reset
 from rl_nlp_envs.render.text import TextRenderer
 
 
@@ -36,18 +36,6 @@ class _Prepared(NamedTuple):
     prompt: tuple[np.ndarray, np.ndarray, bool] | None  # ids, mask, truncated (token mode)
     reward: Any  # the reward's prepared references
     metrics: dict[str, Any] | None  # the other metrics' prepared references
-
-
-def _autoreset_mode(value: AutoresetMode | str) -> AutoresetMode:
-    """An ``AutoresetMode`` from itself, its value (``"NextStep"``) or its name
-    (``"NEXT_STEP"``, any case)."""
-    if isinstance(value, AutoresetMode):
-        return value
-    for mode in AutoresetMode:
-        if isinstance(value, str) and value.lower() in (mode.value.lower(), mode.name.lower()):
-            return mode
-    allowed = ", ".join(f"{m.name} ({m.value!r})" for m in AutoresetMode)
-    raise ValueError(f"unknown autoreset_mode {value!r}; choose one of: {allowed}")
 
 
 def _load(entry_point: str) -> type[TextEnv]:
@@ -112,16 +100,9 @@ class TextVectorEnv(VectorEnv[Any, Any, Any]):
         render_mode: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if isinstance(num_envs, (bool, np.bool_)) or not isinstance(num_envs, (int, np.integer)):
-            raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
-        if num_envs < 1:
-            raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
-        mode = _autoreset_mode(autoreset_mode)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"unknown render_mode {render_mode!r} for the vector env; choose one of: "
-                f"{', '.join(self.metadata['render_modes'])} or None"
-            )
+        mode = check_vector_args(
+            num_envs, autoreset_mode, render_mode, self.metadata["render_modes"]
+        )
         name = type(self).__name__
         if kwargs.get("action_mask_fn") is not None:
             raise ValueError(

@@ -1,4 +1,5 @@
-"""What the native batched environments share: reading ``reset``'s ``seed`` and ``options``."""
+"""What the native batched environments share: checking the constructor's ``num_envs``,
+``autoreset_mode`` and ``render_mode``, and reading ``reset``'s ``seed`` and ``options``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,36 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from gymnasium.vector import AutoresetMode
+
+
+def autoreset_mode(value: AutoresetMode | str) -> AutoresetMode:
+    """An ``AutoresetMode`` from itself, its value (``"NextStep"``) or its name
+    (``"NEXT_STEP"``, any case)."""
+    if isinstance(value, AutoresetMode):
+        return value
+    for mode in AutoresetMode:
+        if isinstance(value, str) and value.lower() in (mode.value.lower(), mode.name.lower()):
+            return mode
+    allowed = ", ".join(f"{m.name} ({m.value!r})" for m in AutoresetMode)
+    raise ValueError(f"unknown autoreset_mode {value!r}; choose one of: {allowed}")
+
+
+def check_vector_args(
+    num_envs: Any, mode: AutoresetMode | str, render_mode: str | None, render_modes: Sequence[str]
+) -> AutoresetMode:
+    """Check a native vector env's ``num_envs`` (a positive int) and ``render_mode`` (one of
+    ``render_modes`` or None); returns its ``AutoresetMode``."""
+    if isinstance(num_envs, (bool, np.bool_)) or not isinstance(num_envs, (int, np.integer)):
+        raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
+    if num_envs < 1:
+        raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
+    if render_mode is not None and render_mode not in render_modes:
+        raise ValueError(
+            f"unknown render_mode {render_mode!r} for the vector env; choose one of: "
+            f"{', '.join(render_modes)} or None"
+        )
+    return autoreset_mode(mode)
 
 
 def parse_reset(

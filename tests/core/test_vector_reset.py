@@ -1,11 +1,13 @@
-"""``parse_reset``: the reset arguments of every native batched env."""
+"""``check_vector_args`` and ``parse_reset``: the constructor and reset arguments of every
+native batched env."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from gymnasium.vector import AutoresetMode
 
-from rl_nlp_envs.core.vector import parse_reset
+from rl_nlp_envs.core.vector import check_vector_args, parse_reset
 
 
 def test_seeds_masks_and_options() -> None:
@@ -34,3 +36,19 @@ def test_seeds_masks_and_options() -> None:
 def test_bad_arguments_are_named(seed: object, options: object, more: bool, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_reset("X", 2, seed, options, more_options=more)  # type: ignore[arg-type]
+
+
+def test_constructor_arguments() -> None:
+    modes = ["ansi", "rgb_array"]
+    assert check_vector_args(4, "next_step", None, modes) is AutoresetMode.NEXT_STEP
+    assert check_vector_args(np.int64(2), "SameStep", "ansi", modes) is AutoresetMode.SAME_STEP
+    assert check_vector_args(1, AutoresetMode.DISABLED, None, modes) is AutoresetMode.DISABLED
+    for bad in (0, -1, True, 2.0, "4"):
+        with pytest.raises(ValueError, match="num_envs must be a positive int"):
+            check_vector_args(bad, "NextStep", None, modes)
+    with pytest.raises(
+        ValueError, match="unknown autoreset_mode 'later'; choose one of: NEXT_STEP"
+    ):
+        check_vector_args(2, "later", None, modes)
+    with pytest.raises(ValueError, match="unknown render_mode 'human' for the vector env"):
+        check_vector_args(2, "NextStep", "human", modes)

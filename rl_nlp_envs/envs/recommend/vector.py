@@ -17,7 +17,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from rl_nlp_envs.core.spaces import InvalidActionError
-from rl_nlp_envs.core.vector import parse_reset
+from rl_nlp_envs.core.vector import check_vector_args, parse_reset
 from rl_nlp_envs.envs.recommend.catalogue import Catalogue
 from rl_nlp_envs.envs.recommend.env import (
     ENV_ID,
@@ -77,20 +77,9 @@ class RecommendVectorEnv(VectorEnv[dict[str, np.ndarray], np.ndarray, np.ndarray
         render_mode: str | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
-        if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
-        try:
-            mode = AutoresetMode(autoreset_mode)
-        except ValueError:
-            allowed = ", ".join(m.value for m in AutoresetMode)
-            raise ValueError(
-                f"unknown autoreset_mode {autoreset_mode!r}; choose one of: {allowed}"
-            ) from None
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"unknown render_mode {render_mode!r} for the vector env; choose one of: "
-                f"{', '.join(self.metadata['render_modes'])} or None"
-            )
+        mode = check_vector_args(
+            num_envs, autoreset_mode, render_mode, self.metadata["render_modes"]
+        )
         if not isinstance(split_size, int) or split_size < 1:
             raise ValueError(f"split_size must be a positive int, got {split_size!r}")
         self.world = build_world(

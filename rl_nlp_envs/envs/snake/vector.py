@@ -19,7 +19,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from rl_nlp_envs.core.spaces import batched_discrete_actions
-from rl_nlp_envs.core.vector import parse_reset
+from rl_nlp_envs.core.vector import check_vector_args, parse_reset
 from rl_nlp_envs.envs.snake.env import grid_to_channels, observation_space_for
 from rl_nlp_envs.envs.snake.logic import (
     BODY,
@@ -103,20 +103,9 @@ class SnakeVectorEnv(VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         backend: str = "auto",
     ) -> None:
-        if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
-        try:
-            mode = AutoresetMode(autoreset_mode)
-        except ValueError:
-            allowed = ", ".join(m.value for m in AutoresetMode)
-            raise ValueError(
-                f"unknown autoreset_mode {autoreset_mode!r}; choose one of: {allowed}"
-            ) from None
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"unknown render_mode {render_mode!r} for the vector env; choose one of: "
-                f"{', '.join(self.metadata['render_modes'])} or None"
-            )
+        mode = check_vector_args(
+            num_envs, autoreset_mode, render_mode, self.metadata["render_modes"]
+        )
         self.config = SnakeConfig(
             size=size,
             initial_length=initial_length,
