@@ -9,8 +9,8 @@ operations) but
 * counts the clipped n-gram matches of all four orders with a few big-integer bit operations
   instead of n-gram tuples (see the notes above :func:`_bitmask_statistics`);
 * can do the reference side once (:meth:`BLEU.prepare`) for many hypotheses;
-* with numba installed (the ``fast`` extra), counts the matches of a one-shot call (references
-  not prepared) in a compiled kernel over token ids (:mod:`rl_nlp_envs.rewards.bleu_numba`).
+* with numba installed (the ``fast`` extra), numbers the tokens and counts the matches in a
+  compiled kernel over token ids instead (:mod:`rl_nlp_envs.rewards.bleu_numba`).
 
 See ``benchmarks/bench_rewards.py`` for the speed-up.
 
@@ -39,8 +39,9 @@ from rl_nlp_envs.rewards.base import Metric, check_hypothesis, check_references
 
 __all__ = ["BACKENDS", "BLEU", "SMOOTH_METHODS", "TOKENIZERS"]
 
-#: ``BLEU(backend=...)``: "numba" counts one-shot calls' matches in a compiled kernel, "python"
-#: never does, "auto" does when numba is installed.
+#: ``BLEU(backend=...)``: "numba" counts the matches in a compiled kernel over token ids,
+#: "python" with the bit matrix over token strings, "auto" with the kernel when numba is
+#: installed.
 BACKENDS = ("auto", "python", "numba")
 
 Tokenizer = Callable[[str], list[str]]
@@ -856,6 +857,25 @@ class BLEUReferences(NamedTuple):
     """The token positions (for the bit-matrix n-gram matching)."""
 
 
+class BLEUTokenIds(NamedTuple):
+    """References prepared by :meth:`BLEU.prepare` for the compiled kernel (``backend="numba"``,
+    or ``"auto"`` with numba installed): their token ids."""
+
+    config: tuple[Any, ...]
+    """The preparing metric's tokenization settings (checked by :meth:`BLEU.score_prepared`)."""
+    references: tuple[str, ...]
+    """The reference strings (lower-cased if the metric lower-cases)."""
+    table: _TokenIds
+    """The token id table the ids come from (hypotheses are numbered with it too)."""
+    ids: tuple[bytes, ...]
+    """The token ids of every reference (int64 bytes)."""
+    lengths: list[int]
+    """The number of tokens of every reference."""
+
+
+PreparedBLEU = BLEUReferences | BLEUTokenIds
+
+
 class BLEU(Metric):
     """Sentence-level BLEU, equal to ``sacrebleu.sentence_bleu(...).score`` on every input.
 
@@ -865,9 +885,9 @@ class BLEU(Metric):
     :param smooth_value: the value for ``"floor"`` (default 0.1) and ``"add-k"`` (default 1).
     :param use_effective_order: ignore n-gram orders longer than the hypothesis (recommended for
         sentence-level BLEU).
-    :param backend: ``"auto"`` (default), ``"numba"`` or ``"python"``: whether one-shot calls
-        (references not prepared or cached) count matches in the compiled kernel of the ``fast``
-        extra. Results are the same either way.
+    :param backend: ``"auto"`` (default), ``"numba"`` or ``"python"``: whether matches are
+        counted over token ids in the compiled kernel of the ``fast`` extra (``"auto"``: when
+        numba is installed) or over token strings in pure Python. Results are the same.
 
     Scores are in [0, 100]. Use :meth:`prepare` once per example and :meth:`score_prepared` per
     hypothesis when scoring many hypotheses (e.g. all prefixes) against the same references.
@@ -939,13 +959,36 @@ class BLEU(Metric):
             sentence = sentence.lower()
         return self._tokenizer(sentence.rstrip())
 
-    def prepare(self, references: Sequence[str]) -> BLEUReferences:
-        """Tokenize ``references`` and index their token positions, once for many hypotheses."""
-        refs = tuple([self.tokens(ref) for ref in check_references(references)])
+    def prepare(self, references: Sequence[str]) -> PreparedBLEU:
+        """Tokenize ``references`` once for many hypotheses: their token ids for the compiled
+        kernel, or else their tokens indexed by position."""
+        checked = check_references(references)
+        if self._use_kernel:
+            return self._prepare_ids(checked)
+        refs = tuple([self.tokens(ref) for ref in checked])
         return BLEUReferences(self._config, refs, _index_references(refs))
 
+    def _prepare_ids(self, references: Sequence[str]) -> BLEUTokenIds:
+        if self.lowercase:
+            references = [ref.lower() for ref in references]
+        table = _token_table()
+        line_ids = self._line_ids(table)
+        ids = tuple(map(line_ids, map(str.rstrip, references)))
+        return BLEUTokenIds(self._config, tuple(references), table, ids, [len(i) >> 3 for i in ids])
+
+    def _line_ids(self, table: _TokenIds) -> Callable[[str], bytes]:
+        """The token ids of a (lower-cased, right-stripped) line, numbered by ``table``."""
+        if self.tokenize == "13a":
+            return table.ids_13a
+        tokenize = self._tokenizer
+
+        def line_ids(line: str) -> bytes:
+            return table.ids(tokenize(line))
+
+        return line_ids
+
     def _check_prepared(self, prepared: object) -> None:
-        if type(prepared) is not BLEUReferences:
+        if type(prepared) is not BLEUReferences and type(prepared) is not BLEUTokenIds:
             raise TypeError(
                 f"prepared must come from BLEU.prepare(references), got {type(prepared).__name__}"
             )
@@ -955,13 +998,17 @@ class BLEU(Metric):
                 f"lowercase={prepared.config[2]}, not with this metric's settings"
             )
 
-    def statistics(self, hypothesis: str, prepared: BLEUReferences) -> list[int]:
+    def statistics(self, hypothesis: str, prepared: PreparedBLEU) -> list[int]:
         """sacreBLEU's sufficient statistics: ``[hyp_len, ref_len, *correct, *total]``."""
         check_hypothesis(hypothesis)
         self._check_prepared(prepared)
         hyp = self.tokens(hypothesis)
-        refs = prepared.tokens
-        correct = _bitmask_statistics(hyp, prepared.positions)
+        if type(prepared) is BLEUTokenIds:
+            refs = [self._tokenizer(ref.rstrip()) for ref in prepared.references]
+            positions = _index_references(refs)
+        else:
+            refs, positions = list(prepared.tokens), prepared.positions  # type: ignore[union-attr]
+        correct = _bitmask_statistics(hyp, positions)
         if correct is None:
             correct = _set_statistics(hyp, refs)
         ref_len = _closest_ref_len(len(hyp), [len(ref) for ref in refs])
@@ -973,6 +1020,17 @@ class BLEU(Metric):
         if correct is None:
             correct = _set_statistics(hyp, refs)
         return self._bleu(correct, len(hyp), [len(ref) for ref in refs])
+
+    def _score_ids(self, hypothesis: str, prepared: BLEUTokenIds) -> float:
+        """BLEU of ``hypothesis`` (lower-cased if the metric lower-cases) against references
+        prepared for the kernel (the bit matrix for lines too long for it)."""
+        hyp_ids = self._line_ids(prepared.table)(hypothesis.rstrip())
+        hyp_len, ref_lens = len(hyp_ids) >> 3, prepared.lengths
+        if hyp_len * sum(ref_lens) <= _MAX_KERNEL_CELLS:
+            return self._bleu(_kernel_statistics(hyp_ids, prepared.ids), hyp_len, ref_lens)
+        tokenize = self._tokenizer
+        refs = [tokenize(ref.rstrip()) for ref in prepared.references]
+        return self._score(tokenize(hypothesis.rstrip()), refs, _index_references(refs))
 
     def _bleu(self, correct: list[int], hyp_len: int, ref_lens: list[int]) -> float:
         """BLEU from the clipped matches ``correct`` and the token counts."""
@@ -1002,34 +1060,30 @@ class BLEU(Metric):
                 break
         if self.cache_size > 0:
             # the prepared references of recent calls are reused (dense rewards)
-            prepared = self._prepare_cached(tuple(references))
-            return self._score(self.tokens(hypothesis), prepared.tokens, prepared.positions)
+            return self.score_prepared(hypothesis, self._prepare_cached(tuple(references)))
+        if self._use_kernel:
+            if self.lowercase:
+                hypothesis = hypothesis.lower()
+            return self._score_ids(hypothesis, self._prepare_ids(references))
         # No cache: prepare and score in one go, without building BLEUReferences.
         tokenize = self._tokenizer
         if self.lowercase:
             hypothesis = hypothesis.lower()
             references = [ref.lower() for ref in references]
-        if self._use_kernel:
-            table = _token_table()
-            if self.tokenize == "13a":
-                line_ids = table.ids_13a
-            else:
-
-                def line_ids(line: str) -> bytes:
-                    return table.ids(tokenize(line))
-
-            hyp_ids = line_ids(hypothesis.rstrip())
-            ref_ids = list(map(line_ids, map(str.rstrip, references)))
-            hyp_len, ref_lens = len(hyp_ids) >> 3, [len(ref) >> 3 for ref in ref_ids]
-            if hyp_len * sum(ref_lens) <= _MAX_KERNEL_CELLS:
-                return self._bleu(_kernel_statistics(hyp_ids, ref_ids), hyp_len, ref_lens)
         refs = list(map(tokenize, map(str.rstrip, references)))  # no list comprehension frame
         return self._score(tokenize(hypothesis.rstrip()), refs, _index_references(refs))
 
-    def score_prepared(self, hypothesis: str, prepared: BLEUReferences) -> float:
+    def score_prepared(self, hypothesis: str, prepared: PreparedBLEU) -> float:
         """BLEU of ``hypothesis`` against references from :meth:`prepare`, in [0, 100]."""
         if type(hypothesis) is not str:
             check_hypothesis(hypothesis)
-        if type(prepared) is not BLEUReferences or prepared.config != self._config:
+        kind = type(prepared)
+        if (kind is not BLEUTokenIds and kind is not BLEUReferences) or (
+            prepared.config != self._config
+        ):
             self._check_prepared(prepared)
-        return self._score(self.tokens(hypothesis), prepared.tokens, prepared.positions)
+        if kind is BLEUTokenIds:
+            if self.lowercase:
+                hypothesis = hypothesis.lower()
+            return self._score_ids(hypothesis, prepared)  # type: ignore[arg-type]
+        return self._score(self.tokens(hypothesis), prepared.tokens, prepared.positions)  # type: ignore[union-attr]

@@ -110,12 +110,17 @@ def uncached(**kwargs: object) -> BLEU:
 
 
 def scores(hyp: str, refs: list[str], **kwargs: object) -> set[float]:
-    """Our scores through every entry point: cached calls, one-shot calls on every backend
-    (pure Python and the compiled kernel), prepare + score."""
-    cached = BLEU(**kwargs)  # type: ignore[arg-type]
-    prepared = cached.score_prepared(hyp, cached.prepare(refs))
-    one_shot = {uncached(backend=b, **kwargs)(hyp, refs) for b in BACKENDS}
-    return {cached(hyp, refs), prepared, *one_shot}
+    """Our scores through every entry point (cached and one-shot calls, prepare + score,
+    ``statistics``) on every backend (pure Python and the compiled kernel)."""
+    out = set()
+    for backend in BACKENDS:
+        cached = BLEU(backend=backend, **kwargs)  # type: ignore[arg-type]
+        prepared = cached.prepare(refs)
+        stats = cached.statistics(hyp, prepared)
+        assert stats == BLEU(backend="python", **kwargs).statistics(hyp, prepared)  # type: ignore[arg-type]
+        out |= {cached(hyp, refs), cached.score_prepared(hyp, prepared)}
+        out.add(uncached(backend=backend, **kwargs)(hyp, refs))
+    return out
 
 
 # --------------------------------------------------------------------------- hand-written cases
@@ -531,16 +536,20 @@ def test_kernel_repeats_and_reference_borders(hyp: str, refs: list[str]) -> None
 def test_kernel_limits_and_token_table_renewal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Above ``_MAX_KERNEL_CELLS`` one-shot calls fall back to the bit matrix; a token table
     over ``_MAX_TOKEN_IDS`` entries is replaced by a new one; results stay sacreBLEU's."""
-    metric = uncached(backend="numba")
+    metrics = [uncached(backend="numba"), BLEU(backend="numba")]
     monkeypatch.setattr(bleu_module, "_MAX_KERNEL_CELLS", 0)
     for hyp, refs in TRICKY:
-        assert metric(hyp, refs) == oracle(hyp, refs)
+        assert {m(hyp, refs) for m in metrics} == {oracle(hyp, refs)}
     monkeypatch.undo()
+    # references prepared before the table is replaced keep numbering hypotheses their way
+    prepared = [(hyp, refs, metrics[1].prepare(refs)) for hyp, refs in TRICKY]
     monkeypatch.setattr(bleu_module, "_MAX_TOKEN_IDS", 3)
     first = bleu_module._token_table()
     for hyp, refs in TRICKY:
-        assert metric(hyp, refs) == oracle(hyp, refs)
+        assert metrics[0](hyp, refs) == oracle(hyp, refs)
     assert bleu_module._token_table() is not first
+    for hyp, refs, ready in prepared:
+        assert metrics[1].score_prepared(hyp, ready) == oracle(hyp, refs)
 
 
 def test_backends() -> None:
