@@ -105,13 +105,19 @@ class Metric(abc.ABC):
             out[i] = self.score_prepared(hyp, prepared)
         return out
 
+    def _prepare_checked(self, refs: tuple[str, ...]) -> Any:
+        """:meth:`prepare` for references already checked (``check_references``); metrics may
+        skip the checks here."""
+        return self.prepare(refs)
+
     def _prepare_cached(self, refs: tuple[str, ...]) -> Any:
-        """:meth:`prepare` through the per-instance LRU cache keyed by the reference strings."""
+        """:meth:`prepare` through the per-instance LRU cache keyed by the reference strings
+        (already checked)."""
         cached: Callable[[tuple[str, ...]], Any] | None = self.__dict__.get("_prepare_lru")
         if cached is None:
             if self.cache_size <= 0:
-                return self.prepare(refs)
-            cached = functools.lru_cache(maxsize=self.cache_size)(self.prepare)
+                return self._prepare_checked(refs)
+            cached = functools.lru_cache(maxsize=self.cache_size)(self._prepare_checked)
             self.__dict__["_prepare_lru"] = cached
         return cached(refs)
 

@@ -694,21 +694,14 @@ def _numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def _kernel() -> Callable[..., tuple[int, int, int, int]]:
+def _kernel_statistics(hyp: bytes, refs: bytes, bounds: array[int]) -> list[int]:
+    """Clipped n-gram matches per order 1..4 of token ids (int64 bytes) against references
+    laid one after the other (``bounds``), from the compiled kernel."""
     if not _KERNEL:
         from rl_nlp_envs.rewards.bleu_numba import clipped_matches
 
         _KERNEL.append(clipped_matches)
-    return _KERNEL[0]
-
-
-def _kernel_statistics(hyp: bytes, refs: Sequence[bytes]) -> list[int]:
-    """Clipped n-gram matches per order 1..4 of token ids (int64 bytes), from the compiled
-    kernel."""
-    if len(refs) == 1:
-        return list(_kernel()(hyp, refs[0], array("q", (0, len(refs[0]) >> 3))))
-    bounds = array("q", (size >> 3 for size in itertools.accumulate(map(len, refs), initial=0)))
-    return list(_kernel()(hyp, b"".join(refs), bounds))
+    return list(_KERNEL[0](hyp, refs, bounds))
 
 
 def _closest_ref_len(hyp_len: int, ref_lens: Sequence[int]) -> int:
@@ -867,8 +860,10 @@ class BLEUTokenIds(NamedTuple):
     """The reference strings (lower-cased if the metric lower-cases)."""
     table: _TokenIds
     """The token id table the ids come from (hypotheses are numbered with it too)."""
-    ids: tuple[bytes, ...]
-    """The token ids of every reference (int64 bytes)."""
+    ids: bytes
+    """The token ids of all references, one after the other (int64 bytes)."""
+    bounds: array[int]
+    """Reference ``k`` is tokens ``bounds[k]:bounds[k + 1]`` of ``ids``."""
     lengths: list[int]
     """The number of tokens of every reference."""
 
@@ -968,13 +963,23 @@ class BLEU(Metric):
         refs = tuple([self.tokens(ref) for ref in checked])
         return BLEUReferences(self._config, refs, _index_references(refs))
 
+    def _prepare_checked(self, refs: tuple[str, ...]) -> PreparedBLEU:
+        if self._use_kernel:
+            return self._prepare_ids(refs)
+        return self.prepare(refs)
+
     def _prepare_ids(self, references: Sequence[str]) -> BLEUTokenIds:
         if self.lowercase:
             references = [ref.lower() for ref in references]
         table = _token_table()
-        line_ids = self._line_ids(table)
-        ids = tuple(map(line_ids, map(str.rstrip, references)))
-        return BLEUTokenIds(self._config, tuple(references), table, ids, [len(i) >> 3 for i in ids])
+        ids = list(map(self._line_ids(table), map(str.rstrip, references)))
+        lengths = [len(i) >> 3 for i in ids]
+        if len(ids) == 1:
+            bounds = array("q", (0, lengths[0]))
+        else:
+            bounds = array("q", itertools.accumulate(lengths, initial=0))
+        joined = ids[0] if len(ids) == 1 else b"".join(ids)
+        return BLEUTokenIds(self._config, tuple(references), table, joined, bounds, lengths)
 
     def _line_ids(self, table: _TokenIds) -> Callable[[str], bytes]:
         """The token ids of a (lower-cased, right-stripped) line, numbered by ``table``."""
@@ -1026,8 +1031,9 @@ class BLEU(Metric):
         prepared for the kernel (the bit matrix for lines too long for it)."""
         hyp_ids = self._line_ids(prepared.table)(hypothesis.rstrip())
         hyp_len, ref_lens = len(hyp_ids) >> 3, prepared.lengths
-        if hyp_len * sum(ref_lens) <= _MAX_KERNEL_CELLS:
-            return self._bleu(_kernel_statistics(hyp_ids, prepared.ids), hyp_len, ref_lens)
+        if hyp_len * (len(prepared.ids) >> 3) <= _MAX_KERNEL_CELLS:
+            correct = _kernel_statistics(hyp_ids, prepared.ids, prepared.bounds)
+            return self._bleu(correct, hyp_len, ref_lens)
         tokenize = self._tokenizer
         refs = [tokenize(ref.rstrip()) for ref in prepared.references]
         return self._score(tokenize(hypothesis.rstrip()), refs, _index_references(refs))
@@ -1060,7 +1066,12 @@ class BLEU(Metric):
                 break
         if self.cache_size > 0:
             # the prepared references of recent calls are reused (dense rewards)
-            return self.score_prepared(hypothesis, self._prepare_cached(tuple(references)))
+            prepared = self._prepare_cached(tuple(references))
+            if type(prepared) is BLEUTokenIds:
+                if self.lowercase:
+                    hypothesis = hypothesis.lower()
+                return self._score_ids(hypothesis, prepared)
+            return self._score(self.tokens(hypothesis), prepared.tokens, prepared.positions)
         if self._use_kernel:
             if self.lowercase:
                 hypothesis = hypothesis.lower()

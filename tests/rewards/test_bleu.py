@@ -11,6 +11,7 @@ import pickle
 import subprocess
 import sys
 import unicodedata
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -496,7 +497,9 @@ needs_numba = pytest.mark.skipif(not HAS_NUMBA, reason="numba (the fast extra) i
 
 def kernel_statistics(hyp: list[str], refs: list[list[str]]) -> list[int]:
     table = bleu_module._token_table()
-    return bleu_module._kernel_statistics(table.ids(hyp), [table.ids(ref) for ref in refs])
+    ids = [table.ids(ref) for ref in refs]
+    bounds = array("q", itertools.accumulate([len(i) >> 3 for i in ids], initial=0))
+    return bleu_module._kernel_statistics(table.ids(hyp), b"".join(ids), bounds)
 
 
 @needs_numba
