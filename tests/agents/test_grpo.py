@@ -147,3 +147,19 @@ def test_learn_and_save_the_fine_tuned_model(tiny_dir: Path, tmp_path: Path) -> 
     for (name, a), b in zip(agent.model.state_dict().items(),
                             again.model.state_dict().values(), strict=True):  # fmt: skip
         assert torch.equal(a, b), name
+
+
+def test_before_after_script(tiny_dir: Path, tmp_path: Path) -> None:
+    """``scripts/run_llm_grpo.py`` scores, fine-tunes, scores again and writes the numbers."""
+    import json
+
+    from scripts.run_llm_grpo import main
+
+    out = tmp_path / "run"
+    assert main(["--model", str(tiny_dir), "--steps", "1", "--limit", "2", "--threads", "1",
+                 "--train-layers", "1", "--out", str(out)]) == 0  # fmt: skip
+    results = json.loads((out / "results.json").read_text())
+    assert results["updates"] == 1 and results["limit"] == 2
+    assert set(results["before"]) == set(results["after"]) == {"f1", "exact_match"}
+    assert (out / "grpo.png").stat().st_size > 0
+    assert (out / "agent" / "agent.json").exists()
