@@ -33,17 +33,18 @@ def rate(env: gym.Env, steps: int, seed: int = 0) -> float:  # type: ignore[type
     legal = np.flatnonzero(env.unwrapped.action_masks())  # type: ignore[attr-defined]
     legal = legal[legal != tok.eos_id]
     actions = np.random.default_rng(seed).choice(legal, size=steps)
+
+    def play(tokens: np.ndarray) -> None:
+        for a in tokens:
+            _, _, terminated, truncated, _ = env.step(int(a))
+            if terminated or truncated:
+                env.reset()
+
     env.reset(seed=seed + 1)
-    for a in actions[:300]:  # untimed warm-up: one-time imports (numba) and compilation
-        _, _, terminated, truncated, _ = env.step(int(a))
-        if terminated or truncated:
-            env.reset()
+    play(actions[:300])  # untimed warm-up: one-time imports (numba) and compilation
     env.reset(seed=seed)
     start = time.perf_counter()
-    for a in actions:
-        _, _, terminated, truncated, _ = env.step(int(a))
-        if terminated or truncated:
-            env.reset()
+    play(actions)
     return steps / (time.perf_counter() - start)
 
 

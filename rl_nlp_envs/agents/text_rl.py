@@ -259,20 +259,27 @@ class EpisodeBatch:
     env_rewards: Any
 
 
+def _pad_prompts(episodes: list[Episode], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """The episodes' prompts, right-padded, and their mask."""
+    width = max(len(e.prompt_ids) for e in episodes)
+    prompt = np.full((len(episodes), width), pad_id, dtype=np.int64)
+    pmask = np.zeros((len(episodes), width), dtype=np.int64)
+    for i, e in enumerate(episodes):
+        prompt[i, : len(e.prompt_ids)], pmask[i, : len(e.prompt_ids)] = e.prompt_ids, 1
+    return prompt, pmask
+
+
 def batch_episodes(episodes: list[Episode], pad_id: int) -> EpisodeBatch:
     """Pad episodes (prompts and actions right-padded)."""
     torch = _torch()
     n = len(episodes)
-    width = max(len(e.prompt_ids) for e in episodes)
     steps = max(len(e.actions) for e in episodes)
-    prompt = np.full((n, width), pad_id, dtype=np.int64)
-    pmask = np.zeros((n, width), dtype=np.int64)
+    prompt, pmask = _pad_prompts(episodes, pad_id)
     actions = np.full((n, steps), pad_id, dtype=np.int64)
     mask = np.zeros((n, steps), dtype=np.int64)
     logp = np.zeros((n, steps), dtype=np.float32)
     rewards = np.zeros((n, steps), dtype=np.float32)
     for i, e in enumerate(episodes):
-        prompt[i, : len(e.prompt_ids)], pmask[i, : len(e.prompt_ids)] = e.prompt_ids, 1
         k = len(e.actions)
         actions[i, :k], mask[i, :k], logp[i, :k], rewards[i, :k] = e.actions, 1, e.logps, e.rewards
     t = torch.from_numpy
@@ -386,11 +393,7 @@ def greedy_returns(
     """The env return of the policy's greedy answer to each episode's example (the
     self-critical baseline): answers decoded in one batch, each replayed through ``env`` (a
     single env made with the same settings as the rollout envs)."""
-    width = max(len(e.prompt_ids) for e in episodes)
-    prompt_ids = np.full((len(episodes), width), policy.pad_id, dtype=np.int64)
-    prompt_mask = np.zeros((len(episodes), width), dtype=np.int64)
-    for i, e in enumerate(episodes):
-        prompt_ids[i, : len(e.prompt_ids)], prompt_mask[i, : len(e.prompt_ids)] = e.prompt_ids, 1
+    prompt_ids, prompt_mask = _pad_prompts(episodes, policy.pad_id)
     max_tokens = int(env.unwrapped.max_response_tokens)  # type: ignore[attr-defined]
     answers = generate(policy, prompt_ids, prompt_mask, max_tokens, greedy=True)
     return np.array([replay(env, e.split, e.index, tokens)["return"]

@@ -694,6 +694,11 @@ def _numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
+def _uses_kernel(backend: str) -> bool:
+    """Whether a metric with ``backend`` counts matches in the compiled kernel here."""
+    return backend == "numba" or (backend == "auto" and _numba_available())
+
+
 def _kernel_statistics(hyp: bytes, refs: bytes, bounds: array[int]) -> list[int]:
     """Clipped n-gram matches per order 1..4 of token ids (int64 bytes) against references
     laid one after the other (``bounds``), from the compiled kernel."""
@@ -926,7 +931,7 @@ class BLEU(Metric):
         self.smooth_value = smooth_value
         self.use_effective_order = bool(use_effective_order)
         self.backend = backend
-        self._use_kernel = backend == "numba" or (backend == "auto" and _numba_available())
+        self._use_kernel = _uses_kernel(backend)
         self._tokenizer = _TOKENIZERS[tokenize]
         if tokenize == "intl":
             _get_intl_tables()
@@ -944,9 +949,7 @@ class BLEU(Metric):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         # numba may be installed where the metric is unpickled and not where it was pickled
-        self._use_kernel = self.backend == "numba" or (
-            self.backend == "auto" and _numba_available()
-        )
+        self._use_kernel = _uses_kernel(self.backend)
 
     def tokens(self, sentence: str) -> list[str]:
         """The tokens BLEU counts for ``sentence`` (lower-cased and right-stripped first)."""
@@ -1066,12 +1069,7 @@ class BLEU(Metric):
                 break
         if self.cache_size > 0:
             # the prepared references of recent calls are reused (dense rewards)
-            prepared = self._prepare_cached(tuple(references))
-            if type(prepared) is BLEUTokenIds:
-                if self.lowercase:
-                    hypothesis = hypothesis.lower()
-                return self._score_ids(hypothesis, prepared)
-            return self._score(self.tokens(hypothesis), prepared.tokens, prepared.positions)
+            return self._score_prepared(hypothesis, self._prepare_cached(tuple(references)))
         if self._use_kernel:
             if self.lowercase:
                 hypothesis = hypothesis.lower()
@@ -1093,8 +1091,12 @@ class BLEU(Metric):
             prepared.config != self._config
         ):
             self._check_prepared(prepared)
-        if kind is BLEUTokenIds:
+        return self._score_prepared(hypothesis, prepared)
+
+    def _score_prepared(self, hypothesis: str, prepared: PreparedBLEU) -> float:
+        """:meth:`score_prepared` for arguments already checked."""
+        if type(prepared) is BLEUTokenIds:
             if self.lowercase:
                 hypothesis = hypothesis.lower()
-            return self._score_ids(hypothesis, prepared)  # type: ignore[arg-type]
+            return self._score_ids(hypothesis, prepared)
         return self._score(self.tokens(hypothesis), prepared.tokens, prepared.positions)  # type: ignore[union-attr]
