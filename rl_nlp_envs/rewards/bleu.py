@@ -1037,8 +1037,13 @@ class BLEU(Metric):
         if hyp_len * (len(prepared.ids) >> 3) <= _MAX_KERNEL_CELLS:
             correct = _kernel_statistics(hyp_ids, prepared.ids, prepared.bounds)
             return self._bleu(correct, hyp_len, ref_lens)
+        return self._score_lines(hypothesis, prepared.references)
+
+    def _score_lines(self, hypothesis: str, references: Sequence[str]) -> float:
+        """BLEU of lines (lower-cased already if the metric lower-cases) through their tokens
+        and the bit matrix."""
         tokenize = self._tokenizer
-        refs = [tokenize(ref.rstrip()) for ref in prepared.references]
+        refs = list(map(tokenize, map(str.rstrip, references)))  # no list comprehension frame
         return self._score(tokenize(hypothesis.rstrip()), refs, _index_references(refs))
 
     def _bleu(self, correct: list[int], hyp_len: int, ref_lens: list[int]) -> float:
@@ -1075,12 +1080,10 @@ class BLEU(Metric):
                 hypothesis = hypothesis.lower()
             return self._score_ids(hypothesis, self._prepare_ids(references))
         # No cache: prepare and score in one go, without building BLEUReferences.
-        tokenize = self._tokenizer
         if self.lowercase:
             hypothesis = hypothesis.lower()
             references = [ref.lower() for ref in references]
-        refs = list(map(tokenize, map(str.rstrip, references)))  # no list comprehension frame
-        return self._score(tokenize(hypothesis.rstrip()), refs, _index_references(refs))
+        return self._score_lines(hypothesis, references)
 
     def score_prepared(self, hypothesis: str, prepared: PreparedBLEU) -> float:
         """BLEU of ``hypothesis`` against references from :meth:`prepare`, in [0, 100]."""
